@@ -1,0 +1,46 @@
+/** `catwatch config check|schema|show`. */
+import { configJsonSchema } from '../../config/schema.js';
+import { loadConfig, resolveConfigPath } from '../../config/load-config.js';
+import { CatwatchError, EXIT_OK } from '../../util/errors.js';
+import { CONFIG_HELP, CONFIG_OPTION, parseCommandArgs, type Command } from '../command.js';
+
+const HELP = `Usage: catwatch config <check|schema|show> [options]
+
+  check    validate the config file; exit 0 when valid, 2 naming every bad key otherwise
+  schema   print the JSON schema of the config file
+  show     print the effective config (defaults filled in, secrets hidden) as JSON
+
+Options:
+${CONFIG_HELP}
+  -h, --help          show this help
+`;
+
+export const configCommand: Command = {
+  name: 'config',
+  summary: 'check the config file, print its JSON schema or the effective config',
+  help: HELP,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs(argv, { ...CONFIG_OPTION }, true);
+    const [action, ...extra] = positionals;
+    if (extra.length > 0) throw new CatwatchError('E_USAGE', `unexpected argument ${extra[0]}`);
+    switch (action) {
+      case 'schema':
+        io.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+        return EXIT_OK;
+      case 'check': {
+        const path = resolveConfigPath(values.config);
+        const config = loadConfig(path);
+        io.stdout.write(`${path}: OK (${config.cameras.length} camera(s))\n`);
+        return EXIT_OK;
+      }
+      case 'show': {
+        const config = loadConfig(resolveConfigPath(values.config));
+        const hidden = { ...config, mqtt: { ...config.mqtt, password: config.mqtt.password ? '[redacted]' : undefined } };
+        io.stdout.write(`${JSON.stringify(hidden, null, 2)}\n`);
+        return EXIT_OK;
+      }
+      default:
+        throw new CatwatchError('E_USAGE', action ? `unknown config action ${action} (expected check, schema or show)` : 'missing action: check, schema or show');
+    }
+  },
+};

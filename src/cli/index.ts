@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+/**
+ * The `catwatch` command: dispatches to one module per subcommand. Exit codes: 0 ok, 1 runtime failure,
+ * 2 usage or configuration error. Expected failures print `error E_CODE: message`, never a stack trace.
+ */
+import { createRequire } from 'node:module';
+import { CatwatchError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../util/errors.js';
+import { wantsHelp, type CliIo, type Command } from './command.js';
+import { commands } from './commands/index.js';
+
+const require = createRequire(import.meta.url);
+
+function mainHelp(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  return `Usage: catwatch <command> [options]
+
+catwatch watches RTSP cameras for one target class (a cat by default), publishes detections over MQTT and learns
+from the frames it was unsure about.
+
+Commands:
+${lines.join('\n')}
+
+Run 'catwatch <command> --help' for the options of a command.
+Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error.
+`;
+}
+
+export async function runCli(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout.write(mainHelp());
+    return name === undefined ? EXIT_USAGE : EXIT_OK;
+  }
+  if (name === '--version' || name === '-V') {
+    io.stdout.write(`${(require('../../../package.json') as { version: string }).version}\n`);
+    return EXIT_OK;
+  }
+  const command: Command | undefined = commands.find((c) => c.name === name);
+  if (!command) {
+    io.stderr.write(`error E_USAGE: unknown command ${name}\n\n${mainHelp()}`);
+    return EXIT_USAGE;
+  }
+  if (wantsHelp(rest)) {
+    io.stdout.write(command.help);
+    return EXIT_OK;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (err) {
+    if (err instanceof CatwatchError) {
+      io.stderr.write(`error ${err.code}: ${err.message}\n`);
+      for (const line of err.details) io.stderr.write(`  ${line}\n`);
+      return err.exitCode;
+    }
+    io.stderr.write(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return EXIT_FAILURE;
+  }
+}
+
+runCli(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`fatal: ${String(err)}\n`);
+    process.exitCode = EXIT_FAILURE;
+  },
+);

@@ -1,0 +1,187 @@
+/**
+ * The one config schema: the single source of types (z.infer), defaults (.default), descriptions (.describe), the
+ * exported JSON schema (`catwatch config schema`) and the README's config reference. Objects are strict: an unknown
+ * key is an error, so a typo never silently falls back to a default.
+ */
+import { z } from 'zod';
+
+const cameraName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'expected 1-63 lower-case letters, digits, "_" or "-" (it becomes an MQTT topic level)');
+
+/** rtsp://, rtsps://, file:// URLs or a plain file path (for tests and demos). */
+const cameraUrl = z
+  .string()
+  .min(1)
+  .refine((u) => /^(rtsps?|file):\/\//i.test(u) || (!/^[a-z][a-z0-9+.-]*:\/\//i.test(u) && u.length > 0), {
+    message: 'expected an rtsp://, rtsps:// or file URL (or a plain file path)',
+  });
+
+const region = z.strictObject({
+  x: z.number().min(0).max(1).describe('Left edge, as a fraction of the frame width.'),
+  y: z.number().min(0).max(1).describe('Top edge, as a fraction of the frame height.'),
+  w: z.number().gt(0).max(1).describe('Width, as a fraction of the frame width.'),
+  h: z.number().gt(0).max(1).describe('Height, as a fraction of the frame height.'),
+});
+
+const motionSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe('Score only regions with motion (plus a periodic full frame). Off: score every frame whole.'),
+    threshold: z.number().int().min(1).max(255).default(25).describe('Grey-level difference (0-255) from the running average that counts as motion.'),
+    minAreaFraction: z.number().min(0).max(1).default(0.002).describe('Ignore motion boxes smaller than this fraction of the frame.'),
+    fullFrameIntervalS: z.number().min(1).default(5).describe('Score the full frame at least this often, so a motionless target is not missed.'),
+    masks: z.array(region).default([]).describe('Regions where motion is ignored (timestamps, trees).'),
+  })
+  .describe('Motion gating: cheap frame differencing decides what gets scored.');
+
+const cameraSchema = z.strictObject({
+  name: cameraName.describe('Camera id; used in MQTT topics and logs.'),
+  url: cameraUrl.describe('Stream URL: rtsp://user:pass@host/path, rtsps://..., file:///path.mp4 or a plain path.'),
+  enabled: z.boolean().default(true).describe('Disabled cameras are not started.'),
+  detectFps: z.number().gt(0).max(30).default(5).describe('Frames per second decoded and considered for detection.'),
+  width: z.number().int().min(64).max(3840).default(640).describe('Width of the decoded detection frames in pixels.'),
+  height: z.number().int().min(64).max(2160).default(360).describe('Height of the decoded detection frames in pixels.'),
+  loop: z.boolean().default(true).describe('For file inputs: loop the file forever (true) or play it once (false).'),
+  stallTimeoutS: z.number().min(1).default(10).describe('Restart ffmpeg when no frame arrived for this long.'),
+  ffmpeg: z
+    .strictObject({
+      rtspTransport: z.enum(['tcp', 'udp']).default('tcp').describe('RTSP transport; TCP survives lossy networks.'),
+      inputArgs: z.array(z.string()).default([]).describe('Extra ffmpeg arguments placed before -i.'),
+      hwaccelArgs: z.array(z.string()).default([]).describe('Hardware decoding arguments, e.g. ["-hwaccel", "cuda"].'),
+    })
+    .prefault({})
+    .describe('ffmpeg options for this camera.'),
+  motion: motionSchema.prefault({}),
+});
+
+const mqttSchema = z
+  .strictObject({
+    url: z
+      .string()
+      .regex(/^(mqtts?|wss?|tcp|tls):\/\//, 'expected an mqtt://, mqtts://, ws:// or wss:// URL')
+      .optional()
+      .describe('External broker URL. Absent: catwatch starts its own embedded broker.'),
+    baseTopic: z.string().regex(/^[^#+]+$/, 'must not contain MQTT wildcards').default('catwatch').describe('Prefix of every topic.'),
+    clientId: z.string().optional().describe('MQTT client id; default catwatch-<hostname>.'),
+    username: z.string().optional().describe('Broker user name (env CATWATCH_MQTT_USERNAME overrides).'),
+    password: z.string().optional().describe('Broker password (env CATWATCH_MQTT_PASSWORD overrides).'),
+    tls: z
+      .strictObject({
+        ca: z.string().optional().describe('CA certificate file (PEM).'),
+        cert: z.string().optional().describe('Client certificate file (PEM).'),
+        key: z.string().optional().describe('Client key file (PEM).'),
+        rejectUnauthorized: z.boolean().default(true).describe('Verify the broker certificate.'),
+      })
+      .prefault({})
+      .describe('TLS files for mqtts:// and wss://.'),
+    embedded: z
+      .strictObject({
+        host: z.string().default('127.0.0.1').describe('Address the embedded broker binds to. Beyond loopback it needs username and password.'),
+        port: z.number().int().min(0).max(65535).default(1883).describe('Port of the embedded broker.'),
+      })
+      .prefault({})
+      .describe('The embedded broker, used when mqtt.url is absent.'),
+    discovery: z
+      .strictObject({
+        enabled: z.boolean().default(true).describe('Publish Home Assistant discovery messages.'),
+        prefix: z.string().default('homeassistant').describe('Home Assistant discovery prefix.'),
+      })
+      .prefault({}),
+    outboxMax: z.number().int().min(10).default(10000).describe('Events kept for delivery while the broker is away (oldest dropped beyond).'),
+  })
+  .describe('MQTT output.');
+
+const modelSchema = z
+  .strictObject({
+    label: z.string().regex(/^[a-z0-9_-]+$/).default('cat').describe('Name of the target class in topics and events.'),
+    positives: z.string().optional().describe('Folder of photos of the target (used by training).'),
+    backbone: z
+      .enum(['auto', 'objectron', 'mobilenetv2-12-int8'])
+      .default('auto')
+      .describe('Frozen backbone. auto: the pulled MobileNetV2 if installed, else the npm-shipped Open Images detector.'),
+    runtime: z
+      .enum(['auto', 'cpu', 'cuda', 'tensorrt'])
+      .default('auto')
+      .describe('Execution provider for ONNX backbones. auto: GPU when present, else CPU (falls back with a warning).'),
+    workers: z.number().int().min(0).max(64).default(0).describe('Scoring worker threads; 0 = one per CPU core.'),
+    threshold: z.number().min(0).max(1).optional().describe("Override the model's own threshold (chosen from its target false-positive rate)."),
+    batchSize: z.number().int().min(1).max(64).default(8).describe('Regions scored per backbone call.'),
+  })
+  .describe('The target model.');
+
+const trainSchema = z
+  .strictObject({
+    negatives: z.array(z.string()).default([]).describe('Folders of negative photos; each folder name is its subcategory.'),
+    schedule: z
+      .string()
+      .regex(/^(off|@hourly|@daily|@weekly|([01]\d|2[0-3]):[0-5]\d)$/, 'expected off, @hourly, @daily, @weekly or HH:MM')
+      .default('off')
+      .describe('When to retrain on a schedule: off, @hourly, @daily, @weekly or a daily HH:MM (local time).'),
+    minNewSamples: z.number().int().min(0).default(200).describe('Retrain after this many new mined samples (0: never for this reason).'),
+    request: z.string().optional().describe('Opaque token: changing it (file reload or SIGHUP) requests a retrain.'),
+    targetFpr: z.number().gt(0).lt(1).default(0.01).describe('False-positive rate the threshold is chosen for.'),
+    loss: z.enum(['focal', 'bce']).default('focal').describe('Loss: focal or class-balanced binary cross-entropy.'),
+    focalAlpha: z.number().min(0).max(1).default(0.5).describe('Focal loss alpha (weight of positives).'),
+    focalGamma: z.number().min(0).max(5).default(2).describe('Focal loss gamma (focus on hard samples).'),
+    head: z.enum(['logistic', 'mlp']).default('logistic').describe('Head architecture.'),
+    hiddenUnits: z.number().int().min(4).max(1024).default(64).describe('Hidden units of the MLP head.'),
+    syntheticNegatives: z.number().int().min(0).max(100000).default(300).describe('Random quad-tree images added as negatives.'),
+    nice: z.number().int().min(0).max(19).default(10).describe('Niceness of the training child process.'),
+  })
+  .describe('Training of the head.');
+
+const mineSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe('Keep uncertain frames as candidate hard negatives.'),
+    bandLow: z.number().min(0).max(1).default(0.2).describe('Scores from bandLow up to the threshold count as uncertain.'),
+    maxPerCameraPerHour: z.number().int().min(0).default(60).describe('Rate limit of mined samples per camera.'),
+    quotaMb: z.number().min(1).default(500).describe('Disk quota of the sample store; oldest unreviewed samples go first.'),
+    dedupBits: z.number().int().min(0).max(64).default(6).describe('Perceptual-hash distance under which a sample is a duplicate.'),
+  })
+  .describe('Hard-negative mining.');
+
+const eventsSchema = z
+  .strictObject({
+    minHits: z.number().int().min(1).default(2).describe('Start an event when this many of the last windowFrames scores are above threshold.'),
+    windowFrames: z.number().int().min(1).default(4).describe('Window for minHits.'),
+    quietPeriodS: z.number().min(0).default(5).describe('End an event after this long without a score above threshold.'),
+    maxEventS: z.number().min(1).default(600).describe('Force-end an event after this long.'),
+    snapshotAnnotated: z.boolean().default(true).describe('Draw the box on the snapshot.'),
+  })
+  .describe('Event state machine.');
+
+export const configSchema = z.strictObject({
+  log: z
+    .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level.') })
+    .prefault({}),
+  dataDir: z
+    .string()
+    .default('/var/lib/catwatch')
+    .describe('State folder: models, samples, database, outbox. systemd: StateDirectory.'),
+  cameras: z.array(cameraSchema).default([]).describe('Cameras to watch.'),
+  mqtt: mqttSchema.prefault({}),
+  model: modelSchema.prefault({}),
+  train: trainSchema.prefault({}),
+  mine: mineSchema.prefault({}),
+  events: eventsSchema.prefault({}),
+  stats: z.strictObject({ intervalS: z.number().min(1).default(30).describe('Seconds between stats messages.') }).prefault({}),
+  http: z
+    .strictObject({
+      enabled: z.boolean().default(true).describe('Serve /healthz and /metrics.'),
+      host: z.string().default('127.0.0.1').describe('Address of the HTTP endpoint.'),
+      port: z.number().int().min(0).max(65535).default(8089).describe('Port of the HTTP endpoint.'),
+    })
+    .prefault({}),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+export type CameraConfig = Config['cameras'][number];
+export type MotionConfig = CameraConfig['motion'];
+
+/** Config paths whose change needs a restart; everything else applies live. */
+export const RESTART_REQUIRED_PATHS = ['dataDir', 'mqtt', 'http', 'model.backbone', 'model.runtime', 'model.workers'] as const;
+
+export function configJsonSchema(): unknown {
+  return z.toJSONSchema(configSchema, { io: 'input' });
+}

@@ -1,0 +1,65 @@
+/** Every MQTT topic catwatch uses, and its payload type, in one place (DESIGN.md "MQTT contract"). */
+
+export interface NormBoxPayload { x: number; y: number; w: number; h: number }
+
+export interface EventPayload {
+  type: 'new' | 'update' | 'end';
+  id: string;
+  camera: string;
+  label: string;
+  score: number;
+  top_score: number;
+  box: NormBoxPayload | null;
+  start_time: number;
+  end_time: number | null;
+  model_version: string;
+  has_snapshot: boolean;
+}
+
+export interface CameraStatsPayload {
+  fps: number;
+  frames: number;
+  dropped: number;
+  regions_scored: number;
+  restarts: number;
+  connected: boolean;
+}
+
+export interface StatsPayload {
+  uptime_s: number;
+  inference_ms_p50: number;
+  inference_ms_p95: number;
+  score_queue_depth: number;
+  outbox_depth: number;
+  model_version: string;
+  cameras: Record<string, CameraStatsPayload>;
+}
+
+export type TrainState = 'idle' | 'running' | 'complete' | 'failed' | 'rejected';
+
+export interface TrainStatePayload {
+  state: TrainState;
+  reason?: string;
+  version?: string;
+  metrics?: Record<string, number>;
+  message?: string;
+  at: number;
+}
+
+export interface SampleSetPayload { id: number; label: 'negative' | 'positive' | 'rejected' | 'mined' }
+
+export function topics(base: string) {
+  return {
+    available: `${base}/available`,
+    events: `${base}/events`,
+    stats: `${base}/stats`,
+    state: (camera: string, label: string) => `${base}/${camera}/${label}`,
+    snapshot: (camera: string, label: string) => `${base}/${camera}/${label}/snapshot`,
+    score: (camera: string, label: string) => `${base}/${camera}/${label}/score`,
+    trainState: `${base}/train/state`,
+    trainSet: `${base}/train/set`,
+    samplesSet: `${base}/samples/set`,
+  } as const;
+}
+
+export type Topics = ReturnType<typeof topics>;

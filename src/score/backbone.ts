@@ -1,0 +1,40 @@
+/**
+ * The one interface every frozen backbone implements. A backbone turns images into an embedding (input of the
+ * trained head) and, when it knows the target class itself, a prior: its own probability that the target is there.
+ */
+
+/** Packed 8-bit RGB pixels, row-major, 3 bytes per pixel, any size. */
+export interface RgbImage {
+  readonly data: Uint8Array;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** A box in normalised image coordinates (0..1). */
+export interface NormBox {
+  readonly x: number;
+  readonly y: number;
+  readonly w: number;
+  readonly h: number;
+}
+
+export interface BackboneOutput {
+  /** Fixed-length feature vector (length = Backbone.embeddingDim). */
+  readonly embedding: Float32Array;
+  /** The backbone's own probability (0..1) that the target is in the image, when it has a target class. */
+  readonly prior?: number;
+  /** Best box for the target, when the backbone is a detector. */
+  readonly box?: NormBox;
+}
+
+export interface Backbone {
+  /** Stable id of the weights, e.g. `objectron-ssd-mnv2-oi@0.4.1675468480`; part of the embedding cache key. */
+  readonly id: string;
+  /** Runtime that executes it, e.g. `tflite-wasm`, `onnxruntime-cpu`, `onnxruntime-cuda`. */
+  readonly runtime: string;
+  readonly embeddingDim: number;
+  readonly hasPrior: boolean;
+  /** Images of any size; the backbone resizes to its own input. Output order = input order. */
+  embed(images: readonly RgbImage[]): Promise<BackboneOutput[]>;
+  close(): Promise<void>;
+}

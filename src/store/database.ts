@@ -1,0 +1,71 @@
+/**
+ * The SQLite database in `dataDir/catwatch.db` (better-sqlite3, WAL): sample metadata and label states, the MQTT
+ * outbox. WAL + synchronous=NORMAL keeps every committed transaction after a kill -9 (only an OS crash can lose the
+ * last ones), and each stage owns its tables through the migrations below.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+
+export type Db = Database.Database;
+
+const MIGRATIONS: readonly string[] = [
+  // 1: the MQTT outbox (events survive a broker outage and a restart).
+  `CREATE TABLE outbox (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     topic TEXT NOT NULL,
+     payload BLOB NOT NULL,
+     qos INTEGER NOT NULL,
+     retain INTEGER NOT NULL,
+     created_at INTEGER NOT NULL
+   )`,
+  // 2: mined samples and their label state.
+  `CREATE TABLE samples (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     camera TEXT NOT NULL,
+     captured_at INTEGER NOT NULL,
+     score REAL NOT NULL,
+     reason TEXT NOT NULL,
+     model_version TEXT,
+     phash TEXT NOT NULL,
+     crop_file TEXT NOT NULL,
+     frame_file TEXT NOT NULL,
+     bytes INTEGER NOT NULL,
+     embedding BLOB,
+     backbone_id TEXT,
+     state TEXT NOT NULL DEFAULT 'mined' CHECK (state IN ('mined','negative','positive','rejected')),
+     labelled_at INTEGER
+   );
+   CREATE INDEX samples_camera_time ON samples(camera, captured_at);
+   CREATE INDEX samples_state ON samples(state)`,
+  // 3: training runs (for minNewSamples and the audit trail).
+  `CREATE TABLE train_runs (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     started_at INTEGER NOT NULL,
+     finished_at INTEGER,
+     reason TEXT NOT NULL,
+     outcome TEXT,
+     version TEXT,
+     max_sample_id INTEGER NOT NULL DEFAULT 0
+   )`,
+];
+
+export function openDatabase(dataDir: string, fileName = 'catwatch.db'): Db {
+  mkdirSync(dataDir, { recursive: true });
+  const db = new Database(join(dataDir, fileName));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+  return db;
+}
+
+function migrate(db: Db): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}

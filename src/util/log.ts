@@ -1,0 +1,40 @@
+/**
+ * Structured logging (pino). JSON to stdout; human-readable when stdout is a TTY. Fixed messages, data in fields:
+ * `log.info({ camera, fps }, 'camera started')`. Secrets are redacted by path, RTSP credentials by `redactUrl`.
+ */
+import { pino, type Logger, type LevelWithSilent } from 'pino';
+
+export type { Logger };
+
+const REDACT_PATHS = [
+  'password', '*.password', 'mqtt.password', 'config.mqtt.password',
+  'username', '*.username', 'mqtt.username', 'config.mqtt.username',
+];
+
+export interface CreateLoggerOptions {
+  level?: LevelWithSilent;
+  /** Force pretty output on/off; default: pretty when stdout is a TTY. */
+  pretty?: boolean;
+}
+
+export function createLogger(options: CreateLoggerOptions = {}): Logger {
+  const pretty = options.pretty ?? Boolean(process.stdout.isTTY);
+  return pino({
+    level: options.level ?? (process.env.CATWATCH_LOG_LEVEL as LevelWithSilent | undefined) ?? 'info',
+    base: { pid: process.pid },
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    ...(pretty ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } } } : {}),
+  });
+}
+
+/** A logger that writes nothing, for tests and library use. */
+export function silentLogger(): Logger {
+  return pino({ level: 'silent' });
+}
+
+/** `rtsp://user:secret@host/x` → `rtsp://user:***@host/x`; also scrubs `password=` query values. */
+export function redactUrl(text: string): string {
+  return text
+    .replace(/([a-z][a-z0-9+.-]*:\/\/)([^:/@\s]+):([^@/\s]+)@/gi, '$1$2:***@')
+    .replace(/((?:password|passwd|pwd)=)[^&\s]+/gi, '$1***');
+}
