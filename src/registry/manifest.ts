@@ -1,0 +1,32 @@
+/** The manifest of one model version (`models/<version>/manifest.json`). */
+
+export interface ModelManifest {
+  version: string;
+  createdAt: string;
+  label: string;
+  backbone: { id: string; runtime: string; embeddingDim: number };
+  /** Decision threshold on the calibrated score, chosen for `targetFpr` on validation data. */
+  threshold: number;
+  targetFpr: number;
+  /** Samples per source, counted separately (DESIGN.md "Negatives"). */
+  counts: {
+    positives: number;
+    confirmedPositives: number;
+    synthetic: number;
+    folders: Record<string, number>;
+    mined: number;
+  };
+  /** Validation metrics (auroc, fprAt95Tpr, ...), as numbers. */
+  metrics: Record<string, number>;
+  trainingMs: number;
+  /** Why it was trained (config token, schedule, samples, mqtt, cli, bundled). */
+  reason: string;
+  /** Gate decision: why it was (or was not) made current. */
+  decision?: string;
+  parent?: string | null;
+}
+
+export function isManifest(value: unknown): value is ModelManifest {
+  const m = value as Partial<ModelManifest> | null;
+  return Boolean(m && typeof m.version === 'string' && typeof m.threshold === 'number' && m.backbone && typeof m.backbone.id === 'string');
+}

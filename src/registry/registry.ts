@@ -1,0 +1,133 @@
+/**
+ * The model registry: `dataDir/models/<version>/{manifest.json, head.json}` and a `current` file naming the version
+ * in use. A version folder is written under a temporary name and renamed into place; `current` is replaced by an
+ * atomic rename. A crash at any point therefore leaves the previous version current and intact. When nothing was
+ * trained yet, the bundled default model (shipped in the package under `models/`) is used.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { CatwatchError } from '../util/errors.js';
+import { fsyncDir, writeFileAtomic } from './atomic-write.js';
+import { isManifest, type ModelManifest } from './manifest.js';
+
+export interface ModelVersion {
+  manifest: ModelManifest;
+  /** The head's JSON (see src/train/head-model.ts). */
+  head: unknown;
+  dir: string;
+  bundled: boolean;
+}
+
+export interface Registry {
+  list(): ModelManifest[];
+  currentVersion(): string | undefined;
+  load(version: string): ModelVersion;
+  /** The current version, else the bundled default for `backboneId`. */
+  loadCurrent(backboneId: string): ModelVersion;
+  save(manifest: ModelManifest, head: unknown): string;
+  use(version: string): void;
+  /** Makes the version before the current one (by creation time) current; returns it. */
+  rollback(): string;
+  newVersionId(now?: Date): string;
+}
+
+function readVersion(dir: string, bundled: boolean): ModelVersion {
+  try {
+    const manifest: unknown = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    const head: unknown = JSON.parse(readFileSync(join(dir, 'head.json'), 'utf8'));
+    if (!isManifest(manifest)) throw new Error('manifest.json lacks version, threshold or backbone');
+    return { manifest, head, dir, bundled };
+  } catch (err) {
+    throw new CatwatchError('E_MODEL_INVALID', `model in ${dir} cannot be read: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+export function createRegistry(deps: { dataDir: string; bundledDir: string }): Registry {
+  const root = join(deps.dataDir, 'models');
+  const currentFile = join(root, 'current');
+
+  function versions(): string[] {
+    if (!existsSync(root)) return [];
+    return readdirSync(root, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && !d.name.startsWith('.') && existsSync(join(root, d.name, 'manifest.json')))
+      .map((d) => d.name)
+      .sort();
+  }
+
+  const registry: Registry = {
+    list() {
+      return versions().flatMap((v) => {
+        try {
+          return [readVersion(join(root, v), false).manifest];
+        } catch {
+          return [];
+        }
+      });
+    },
+    currentVersion() {
+      if (!existsSync(currentFile)) return undefined;
+      const v = readFileSync(currentFile, 'utf8').trim();
+      return v === '' ? undefined : v;
+    },
+    load(version) {
+      const dir = join(root, version);
+      if (!existsSync(dir)) {
+        const known = versions();
+        throw new CatwatchError('E_MODEL_MISSING', `model version ${version} not found; known: ${known.length ? known.join(', ') : 'none'}`);
+      }
+      return readVersion(dir, false);
+    },
+    loadCurrent(backboneId) {
+      const current = registry.currentVersion();
+      if (current) {
+        const model = registry.load(current);
+        if (model.manifest.backbone.id === backboneId) return model;
+      }
+      const bundled = join(deps.bundledDir, backboneId.replace(/[^a-z0-9.-]+/gi, '_'));
+      if (!existsSync(join(bundled, 'manifest.json'))) {
+        throw new CatwatchError('E_MODEL_MISSING', `no trained model for backbone ${backboneId}: run 'catwatch train' or choose another model.backbone`);
+      }
+      return readVersion(bundled, true);
+    },
+    save(manifest, head) {
+      mkdirSync(root, { recursive: true });
+      const finalDir = join(root, manifest.version);
+      if (existsSync(finalDir)) throw new CatwatchError('E_MODEL_INVALID', `model version ${manifest.version} already exists`);
+      const tmpDir = join(root, `.tmp-${manifest.version}`);
+      rmSync(tmpDir, { recursive: true, force: true });
+      mkdirSync(tmpDir);
+      writeFileAtomic(join(tmpDir, 'head.json'), JSON.stringify(head));
+      writeFileAtomic(join(tmpDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+      renameSync(tmpDir, finalDir);
+      fsyncDir(root);
+      return manifest.version;
+    },
+    use(version) {
+      registry.load(version);
+      writeFileAtomic(currentFile, `${version}\n`);
+    },
+    rollback() {
+      const current = registry.currentVersion();
+      const all = registry.list().sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.version.localeCompare(b.version));
+      const idx = all.findIndex((m) => m.version === current);
+      const previous = idx > 0 ? all[idx - 1] : undefined;
+      if (!previous) throw new CatwatchError('E_MODEL_MISSING', current ? `no version older than ${current} to roll back to` : 'no current version to roll back from');
+      registry.use(previous.version);
+      return previous.version;
+    },
+    newVersionId(now = new Date()) {
+      const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+      let id = stamp;
+      for (let n = 2; existsSync(join(root, id)); n++) id = `${stamp}-${n}`;
+      return id;
+    },
+  };
+  return registry;
+}
+
+/** Removes temp folders left by a crash mid-save (never touches complete versions). */
+export function cleanRegistryTemp(dataDir: string): void {
+  const root = join(dataDir, 'models');
+  if (!existsSync(root)) return;
+  for (const d of readdirSync(root)) if (d.startsWith('.tmp-')) rmSync(join(root, d), { recursive: true, force: true });
+}

@@ -1,0 +1,17 @@
+/** Builds the Backbone a spec names (inside a worker thread, or in-process for tools and tests). */
+import type { Logger } from '../util/log.js';
+import type { Backbone } from './backbone.js';
+import type { BackboneSpec } from './backbone-spec.js';
+
+export async function createBackbone(spec: BackboneSpec, log: Logger): Promise<Backbone> {
+  switch (spec.kind) {
+    case 'objectron': {
+      const { createObjectronBackbone } = await import('./backbones/objectron-tflite.js');
+      return createObjectronBackbone({ log, numThreads: spec.threads });
+    }
+    case 'onnx-mobilenetv2': {
+      const { createOnnxMobileNetV2Backbone } = await import('./backbones/onnx-mobilenetv2.js');
+      return createOnnxMobileNetV2Backbone({ modelPath: spec.modelPath, log, executionProviders: spec.executionProviders, intraOpNumThreads: spec.threads });
+    }
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * The scoring pool: N worker threads, one backbone each, so every core embeds. Requests from all cameras (and the
+ * CLI) wait in one bounded queue; an idle worker takes up to `batchSize` images at once, so regions from several
+ * cameras share a backbone call. A full queue rejects instead of growing: callers keep only their newest frame.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { Logger } from '../util/log.js';
+import type { BackboneOutput, RgbImage } from './backbone.js';
+import type { BackboneSpec } from './backbone-spec.js';
+import type { EmbedRequest, WorkerInit, WorkerMessage } from './score-worker.js';
+
+export interface BackboneInfo { id: string; runtime: string; embeddingDim: number; hasPrior: boolean }
+
+export interface ScorePoolDeps {
+  spec: BackboneSpec;
+  log: Logger;
+  /** 0 = one per core. */
+  workers: number;
+  batchSize: number;
+  queueMax?: number;
+}
+
+export interface ScorePool {
+  start(): Promise<BackboneInfo>;
+  stop(): Promise<void>;
+  embed(images: readonly RgbImage[]): Promise<BackboneOutput[]>;
+  stats(): { queueDepth: number; workers: number; busy: number; rejected: number; inferenceMs: number[] };
+}
+
+interface Pending { image: RgbImage; resolve: (o: BackboneOutput) => void; reject: (e: Error) => void }
+interface Slot { worker: Worker; busy: boolean; batchId?: number }
+
+export class ScoreQueueFullError extends Error {
+  constructor(queueMax: number) {
+    super(`score queue full (${queueMax} images waiting)`);
+  }
+}
+
+export function createScorePool(deps: ScorePoolDeps): ScorePool {
+  const log = deps.log.child({ component: 'score' });
+  const queueMax = deps.queueMax ?? 256;
+  const queue: Pending[] = [];
+  const slots: Slot[] = [];
+  const inFlight = new Map<number, Pending[]>();
+  const recentMs: number[] = [];
+  let nextId = 1;
+  let rejected = 0;
+  let stopping = false;
+
+  function dispatch(): void {
+    for (const slot of slots) {
+      if (slot.busy || queue.length === 0) continue;
+      const batch = queue.splice(0, deps.batchSize);
+      const id = nextId++;
+      inFlight.set(id, batch);
+      slot.busy = true;
+      slot.batchId = id;
+      // Copy into transferable buffers: the caller's frame buffer stays usable and is not detached.
+      const images = batch.map((p) => ({ data: p.image.data.slice().buffer as ArrayBuffer, width: p.image.width, height: p.image.height }));
+      slot.worker.postMessage({ id, images } satisfies EmbedRequest, images.map((i) => i.data));
+    }
+  }
+
+  function onMessage(slot: Slot, msg: WorkerMessage): void {
+    if (msg.type !== 'result' && msg.type !== 'error') return;
+    slot.busy = false;
+    slot.batchId = undefined;
+    const batch = inFlight.get(msg.id) ?? [];
+    inFlight.delete(msg.id);
+    if (msg.type === 'result') {
+      recentMs.push(msg.ms / Math.max(1, batch.length));
+      if (recentMs.length > 500) recentMs.splice(0, recentMs.length - 500);
+      batch.forEach((p, i) => p.resolve(msg.outputs[i]));
+    } else {
+      for (const p of batch) p.reject(new Error(msg.message));
+    }
+    dispatch();
+  }
+
+  function spawn(index: number, threads: number): Promise<{ slot: Slot; info: BackboneInfo }> {
+    const init: WorkerInit = { spec: { ...deps.spec, threads }, logLevel: log.level, workerId: index };
+    const worker = new Worker(new URL('./score-worker.js', import.meta.url), { workerData: init });
+    const slot: Slot = { worker, busy: false };
+    return new Promise((resolve, reject) => {
+      const onFirst = (msg: WorkerMessage): void => {
+        if (msg.type === 'ready') {
+          worker.off('message', onFirst);
+          worker.on('message', (m: WorkerMessage) => onMessage(slot, m));
+          resolve({ slot, info: { id: msg.id, runtime: msg.runtime, embeddingDim: msg.embeddingDim, hasPrior: msg.hasPrior } });
+        } else if (msg.type === 'fatal') {
+          reject(new Error(`backbone failed to load: ${msg.message}`));
+          void worker.terminate();
+        }
+      };
+      worker.on('message', onFirst);
+      worker.on('error', (err) => {
+        log.error({ worker: index, err }, 'score worker crashed');
+        reject(err);
+        // Fail its batch; the pool keeps running on the remaining workers.
+        if (slot.batchId !== undefined) {
+          for (const p of inFlight.get(slot.batchId) ?? []) p.reject(err);
+          inFlight.delete(slot.batchId);
+        }
+        const i = slots.indexOf(slot);
+        if (i >= 0) slots.splice(i, 1);
+      });
+    });
+  }
+
+  return {
+    async start() {
+      stopping = false;
+      const cores = availableParallelism();
+      const count = deps.workers > 0 ? deps.workers : cores;
+      // Split cores between workers so N workers x threads never oversubscribes the machine.
+      const threads = Math.max(1, Math.floor(cores / count));
+      const started = await Promise.all(Array.from({ length: count }, (_, i) => spawn(i, threads)));
+      for (const s of started) slots.push(s.slot);
+      const info = started[0].info;
+      log.info({ backbone: info.id, runtime: info.runtime, workers: count, threadsPerWorker: threads }, 'scoring workers ready');
+      return info;
+    },
+    async stop() {
+      stopping = true;
+      for (const p of queue.splice(0)) p.reject(new Error('score pool stopped'));
+      await Promise.all(slots.splice(0).map((s) => s.worker.terminate()));
+      for (const batch of inFlight.values()) for (const p of batch) p.reject(new Error('score pool stopped'));
+      inFlight.clear();
+    },
+    embed(images) {
+      if (stopping) return Promise.reject(new Error('score pool stopped'));
+      if (queue.length + images.length > queueMax) {
+        rejected += images.length;
+        return Promise.reject(new ScoreQueueFullError(queueMax));
+      }
+      const promises = images.map((image) => new Promise<BackboneOutput>((resolve, reject) => queue.push({ image, resolve, reject })));
+      dispatch();
+      return Promise.all(promises);
+    },
+    stats: () => ({ queueDepth: queue.length, workers: slots.length, busy: slots.filter((s) => s.busy).length, rejected, inferenceMs: [...recentMs] }),
+  };
+}

@@ -1,0 +1,68 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../helpers/cli.js';
+import { repoRoot } from '../helpers/paths.js';
+
+const SUBCOMMANDS = ['run', 'score', 'train', 'eval', 'models', 'samples', 'doctor', 'config'];
+
+test('catwatch --help lists every subcommand', async () => {
+  const r = await runCli(['--help']);
+  assert.equal(r.code, 0);
+  for (const name of SUBCOMMANDS) assert.match(r.stdout, new RegExp(`^  ${name} `, 'm'));
+});
+
+test('every subcommand has --help', async () => {
+  for (const name of SUBCOMMANDS) {
+    const r = await runCli([name, '--help']);
+    assert.equal(r.code, 0, `${name} --help: ${r.stderr}`);
+    assert.match(r.stdout, new RegExp(`catwatch ${name}`), name);
+  }
+});
+
+test('an unknown command or option is a usage error (exit 2)', async () => {
+  assert.equal((await runCli(['frobnicate'])).code, 2);
+  const r = await runCli(['config', 'check', '--bogus']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /E_USAGE/);
+});
+
+test('config check passes on the example config', async () => {
+  const r = await runCli(['config', 'check', '--config', join(repoRoot, 'config', 'catwatch.yml')]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /OK/);
+});
+
+test('config check on a broken file exits 2 naming every bad key, without a stack trace', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cw-cfg-'));
+  const file = join(dir, 'bad.yml');
+  writeFileSync(file, ['cameras:', '  - name: ok', '    url: rtsp://cam/1', '  - name: yard', '    url: http://cam/2', '    detectFps: -3', 'mqtt:', '  prot: 1883', 'dataDri: /x', ''].join('\n'));
+  const r = await runCli(['config', 'check', '--config', file]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /cameras\[1\]\.url: expected an rtsp:\/\/, rtsps:\/\/ or file URL/);
+  assert.match(r.stderr, /cameras\[1\]\.detectFps/);
+  assert.match(r.stderr, /mqtt\.prot: unknown key/);
+  assert.match(r.stderr, /dataDri: unknown key/);
+  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+});
+
+test('invalid YAML and a missing file are configuration errors (exit 2)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cw-cfg-'));
+  const file = join(dir, 'bad.yml');
+  writeFileSync(file, 'cameras: [\n  name: x\n');
+  const r = await runCli(['config', 'check', '--config', file]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /E_CONFIG_PARSE/);
+  const missing = await runCli(['config', 'check', '--config', join(dir, 'nope.yml')]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /E_CONFIG_NOT_FOUND/);
+});
+
+test('config schema prints a JSON schema', async () => {
+  const r = await runCli(['config', 'schema']);
+  assert.equal(r.code, 0);
+  const schema = JSON.parse(r.stdout) as { properties: Record<string, unknown> };
+  assert.ok(schema.properties.cameras);
+});
