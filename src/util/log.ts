@@ -13,18 +13,21 @@ const REDACT_PATHS = [
 
 export interface CreateLoggerOptions {
   level?: LevelWithSilent;
-  /** Force pretty output on/off; default: pretty when stdout is a TTY. */
+  /** Force pretty output on/off; default: pretty when the destination is a TTY. */
   pretty?: boolean;
+  /** File descriptor: 1 (stdout, the service) or 2 (stderr, for commands whose stdout is their result). */
+  destination?: 1 | 2;
 }
 
 export function createLogger(options: CreateLoggerOptions = {}): Logger {
-  const pretty = options.pretty ?? Boolean(process.stdout.isTTY);
+  const fd = options.destination ?? 1;
+  const pretty = options.pretty ?? Boolean((fd === 1 ? process.stdout : process.stderr).isTTY);
   return pino({
     level: options.level ?? (process.env.CATWATCH_LOG_LEVEL as LevelWithSilent | undefined) ?? 'info',
     base: { pid: process.pid },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    ...(pretty ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } } } : {}),
-  });
+    ...(pretty ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', destination: fd } } } : {}),
+  }, pretty ? undefined : pino.destination({ fd, sync: fd === 2 }));
 }
 
 /** A logger that writes nothing, for tests and library use. */

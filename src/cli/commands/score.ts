@@ -1,0 +1,76 @@
+/**
+ * `catwatch score PATH...`: scores image files (folders recursively) with the current model, on all cores.
+ * An unreadable file gives a line with an "error" field and the run goes on.
+ */
+import { decodeImage } from '../../score/decode-image.js';
+import { createTargetModel } from '../../score/target-model.js';
+import { CatwatchError, EXIT_FAILURE, EXIT_OK } from '../../util/errors.js';
+import { listImages } from '../../util/list-images.js';
+import { parseCommandArgs, type Command } from '../command.js';
+import { MODEL_OPTIONS, MODEL_OPTIONS_HELP, openModelContext, startPool } from '../model-context.js';
+
+const HELP = `Usage: catwatch score [options] PATH...
+
+Scores images (files, or folders walked recursively) with the current model (or --model VERSION).
+With --json: one JSON object per line: {"path": ..., "score": 0..1, "label": "<target>"|"not<target>"}; a file that
+cannot be read gives {"path": ..., "error": ...} and scoring continues. Exit code 1 when any file failed.
+
+Options:
+${MODEL_OPTIONS_HELP}
+      --model VERSION  score with this version instead of the current one
+      --json           JSON lines output
+  -h, --help           show this help
+`;
+
+const IN_FLIGHT = 32;
+
+export const scoreCommand: Command = {
+  name: 'score',
+  summary: 'score image files or folders with the current model',
+  help: HELP,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs(argv, { ...MODEL_OPTIONS, model: { type: 'string' }, json: { type: 'boolean' } }, true);
+    if (positionals.length === 0) throw new CatwatchError('E_USAGE', 'give at least one image file or folder');
+    const ctx = openModelContext(values, { quiet: true });
+    const files = listImages(positionals, { allFiles: true });
+    const { pool, info } = await startPool(ctx);
+    let failures = 0;
+    try {
+      const version = values.model ? ctx.registry.load(values.model) : ctx.registry.loadCurrent(info.id);
+      if (version.manifest.backbone.id !== info.id) {
+        throw new CatwatchError('E_MODEL_INVALID', `model ${version.manifest.version} was trained on ${version.manifest.backbone.id}, but the backbone in use is ${info.id} (set model.backbone)`);
+      }
+      const model = createTargetModel(version, { thresholdOverride: ctx.config.model.threshold });
+      const negativeLabel = `not${model.label}`;
+      const results: string[] = new Array(files.length);
+      let printed = 0;
+      const flush = (): void => {
+        while (printed < files.length && results[printed] !== undefined) io.stdout.write(results[printed++]);
+      };
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        while (next < files.length) {
+          const i = next++;
+          const path = files[i];
+          try {
+            const image = await decodeImage(path);
+            const [out] = await pool.embed([image]);
+            const score = model.score(out);
+            const label = score >= model.threshold ? model.label : negativeLabel;
+            results[i] = values.json ? `${JSON.stringify({ path, score: Number(score.toFixed(6)), label })}\n` : `${score.toFixed(4)}  ${label.padEnd(negativeLabel.length)}  ${path}\n`;
+          } catch (err) {
+            failures++;
+            const message = err instanceof CatwatchError ? err.message : (err as Error).message;
+            results[i] = values.json ? `${JSON.stringify({ path, error: message })}\n` : `error  ${message}\n`;
+          }
+          flush();
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, files.length) }, worker));
+      flush();
+    } finally {
+      await pool.stop();
+    }
+    return failures > 0 ? EXIT_FAILURE : EXIT_OK;
+  },
+};

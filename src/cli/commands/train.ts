@@ -1,0 +1,102 @@
+/** `catwatch train`: trains a new model version (also the child process the service runs for retraining). */
+import { openEmbeddingCache } from '../../train/embedding-cache.js';
+import { runTraining } from '../../train/train-run.js';
+import { loadStoreItems } from '../../store/store-items.js';
+import { CatwatchError, EXIT_OK } from '../../util/errors.js';
+import { parseCommandArgs, type Command } from '../command.js';
+import { MODEL_OPTIONS, MODEL_OPTIONS_HELP, openModelContext, startPool } from '../model-context.js';
+import { createProgress } from '../progress.js';
+
+const HELP = `Usage: catwatch train [--positives DIR] [--negatives DIR]... [options]
+
+Trains a new version of the head on the backbone's embeddings: positives (model.positives or --positives, plus
+samples confirmed positive), negatives from every source (folders, mined samples, synthetic quad-tree images).
+The new version becomes current only if it is not worse than the current one on validation (--force overrides).
+
+Options:
+${MODEL_OPTIONS_HELP}
+      --positives DIR   photos of the target (repeatable; default model.positives)
+      --negatives DIR   negative photos; the folder name, or each subfolder's, is the subcategory (repeatable;
+                        default train.negatives)
+      --backbone NAME   objectron | mobilenetv2-12-int8 (default model.backbone)
+      --no-mined        do not use the sample store (mined negatives, confirmed positives)
+      --synthetic N     synthetic negatives (default train.syntheticNegatives)
+      --augment N       augmented copies per training positive (default 1)
+      --prior-mode M    feature | offset: how the backbone prior enters the head (default feature)
+      --reason TEXT     recorded in the manifest (default cli)
+      --force           make the new version current even if it is worse
+      --json            print the result as JSON
+  -h, --help            show this help
+`;
+
+export const trainCommand: Command = {
+  name: 'train',
+  summary: 'train a new model version from positives and negatives',
+  help: HELP,
+  async run(argv, io) {
+    const { values } = parseCommandArgs(argv, {
+      ...MODEL_OPTIONS,
+      positives: { type: 'string', multiple: true },
+      negatives: { type: 'string', multiple: true },
+      backbone: { type: 'string' },
+      'no-mined': { type: 'boolean' },
+      synthetic: { type: 'string' },
+      augment: { type: 'string' },
+      'prior-mode': { type: 'string' },
+      reason: { type: 'string' },
+      force: { type: 'boolean' },
+      json: { type: 'boolean' },
+    });
+    const ctx = openModelContext(values, { quiet: Boolean(values.json) });
+    const { config } = ctx;
+    const positives = values.positives ?? (config.model.positives ? [config.model.positives] : []);
+    if (positives.length === 0) throw new CatwatchError('E_USAGE', 'no positives: set model.positives in the config or pass --positives DIR');
+    const backbone = values.backbone as typeof config.model.backbone | undefined;
+    if (backbone && !['objectron', 'mobilenetv2-12-int8', 'auto'].includes(backbone)) throw new CatwatchError('E_USAGE', `unknown backbone ${backbone}`);
+    const priorMode = values['prior-mode'] ?? 'feature';
+    if (priorMode !== 'feature' && priorMode !== 'offset') throw new CatwatchError('E_USAGE', '--prior-mode must be feature or offset');
+    const int = (v: string | undefined, d: number, name: string): number => {
+      if (v === undefined) return d;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0) throw new CatwatchError('E_USAGE', `--${name} must be a non-negative integer`);
+      return n;
+    };
+    const progress = createProgress(!values.json && Boolean(process.stderr.isTTY));
+    const { pool, info } = await startPool(ctx, backbone);
+    const cache = openEmbeddingCache(config.dataDir);
+    try {
+      const result = await runTraining(
+        {
+          label: config.model.label,
+          positives,
+          negatives: values.negatives ?? config.train.negatives,
+          storeItems: values['no-mined'] ? [] : loadStoreItems(config.dataDir),
+          synthetic: int(values.synthetic, config.train.syntheticNegatives, 'synthetic'),
+          augmentPerPositive: int(values.augment, 1, 'augment'),
+          targetFpr: config.train.targetFpr,
+          head: config.train.head,
+          hiddenUnits: config.train.hiddenUnits,
+          loss: config.train.loss,
+          focalAlpha: config.train.focalAlpha,
+          focalGamma: config.train.focalGamma,
+          priorMode,
+          force: Boolean(values.force),
+          reason: values.reason ?? 'cli',
+        },
+        { backbone: info, embed: (images) => pool.embed(images), cache, registry: ctx.registry, log: ctx.log, onProgress: progress.update },
+      );
+      if (values.json) {
+        io.stdout.write(`${JSON.stringify({ version: result.version, accepted: result.accepted, decision: result.decision, metrics: result.manifest.metrics, counts: result.manifest.counts, threshold: result.manifest.threshold, previous: result.previous ?? null, failed: result.failed })}\n`);
+      } else {
+        const m = result.manifest.metrics;
+        io.stdout.write(`version ${result.version} (${result.accepted ? 'current' : 'NOT current'}): ${result.decision}\n`);
+        io.stdout.write(`validation: AUROC ${m.auroc.toFixed(4)}, FPR@95%TPR ${(m.fprAt95Tpr * 100).toFixed(2)}% (near-class ${(m.nearFprAt95Tpr * 100).toFixed(2)}%), threshold ${result.manifest.threshold.toFixed(4)}: precision ${m.precision.toFixed(3)} recall ${m.recall.toFixed(3)}\n`);
+        if (result.failed.length > 0) io.stdout.write(`${result.failed.length} unreadable image(s) skipped\n`);
+      }
+      return EXIT_OK;
+    } finally {
+      cache.close();
+      await pool.stop();
+    }
+  },
+};

@@ -1,0 +1,64 @@
+/**
+ * Training data from every source, each item labelled with its source so the manifest counts them separately:
+ * positives (the user's photos, plus samples a person confirmed as positive), negative folders (folder name =
+ * subcategory; a folder of folders gives one subcategory per subfolder), mined samples (unless rejected) and
+ * synthetic quad-tree images generated on the fly.
+ */
+import { readdirSync, statSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
+import { listImages } from '../util/list-images.js';
+
+export type SourceKind = 'positive' | 'confirmed-positive' | 'folder' | 'mined' | 'synthetic';
+
+export interface DataItem {
+  /** A file path, or `synthetic:<seed>`. */
+  ref: string;
+  label: 0 | 1;
+  kind: SourceKind;
+  /** Negative subcategory (folder name, `synthetic`, `mined`) or `positive`. */
+  subcategory: string;
+  /** Split group: items of one group never straddle train and validation (see groupKey). */
+  group: string;
+  /** Mined samples: capture time, for a time-ordered split per camera. */
+  capturedAtMs?: number;
+  camera?: string;
+}
+
+/**
+ * The split group of a photo: its folder relative to the source root plus the file name up to its last "_" or "-"
+ * when names carry the original collection (e.g. `intel_glacier_train_123.jpg` → `intel_glacier_train`). Photos
+ * of one shoot or collection therefore stay on one side, so validation measures other sources, not near-copies.
+ */
+export function groupKey(root: string, file: string): string {
+  const rel = relative(root, file);
+  const dir = rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '.';
+  const name = basename(file);
+  const cut = Math.max(name.lastIndexOf('_'), name.lastIndexOf('-'));
+  return `${dir}/${cut > 0 ? name.slice(0, cut) : name}`;
+}
+
+export function positiveItems(folder: string, kind: 'positive' | 'confirmed-positive' = 'positive'): DataItem[] {
+  return listImages([folder]).map((file) => ({ ref: file, label: 1, kind, subcategory: 'positive', group: `pos:${groupKey(folder, file)}` }));
+}
+
+/** A folder of images → one subcategory (its name); a folder of folders → one subcategory per subfolder. */
+export function negativeFolderItems(folder: string): DataItem[] {
+  const subfolders = readdirSync(folder).filter((n) => !n.startsWith('.') && statSync(join(folder, n)).isDirectory());
+  const direct = listImages([folder]).filter((f) => !f.slice(folder.length + 1).includes('/'));
+  const items: DataItem[] = direct.map((file) => ({ ref: file, label: 0, kind: 'folder', subcategory: basename(folder), group: `neg:${groupKey(folder, file)}` }));
+  for (const sub of subfolders) {
+    const root = join(folder, sub);
+    for (const file of listImages([root])) items.push({ ref: file, label: 0, kind: 'folder', subcategory: sub, group: `neg:${sub}:${groupKey(root, file)}` });
+  }
+  return items;
+}
+
+export function syntheticItems(count: number, seedBase = 1): DataItem[] {
+  return Array.from({ length: count }, (_, i) => ({
+    ref: `synthetic:${seedBase + i}`,
+    label: 0 as const,
+    kind: 'synthetic' as const,
+    subcategory: 'synthetic',
+    group: `synthetic:${i % 10}`,
+  }));
+}

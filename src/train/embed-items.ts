@@ -1,0 +1,84 @@
+/**
+ * Turns data items into embeddings: cache first (keyed by content hash), else decode/generate, augment when the
+ * ref asks for it (`file#aug:<kind>:<n>`), and embed through the scoring pool. Unreadable files are reported and
+ * skipped, never fatal: one corrupt photo must not stop a training.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { BackboneOutput, RgbImage } from '../score/backbone.js';
+import { decodeImage } from '../score/decode-image.js';
+import { augment, type AugmentKind } from './augment.js';
+import type { DataItem } from './dataset.js';
+import type { EmbeddingCache } from './embedding-cache.js';
+import { quadtreeImage } from './quadtree-image.js';
+import { createRng } from './rng.js';
+
+export interface EmbeddedItem extends DataItem { embedding: Float32Array; prior?: number }
+
+export interface EmbedItemsDeps {
+  embed: (images: RgbImage[]) => Promise<BackboneOutput[]>;
+  backboneId: string;
+  cache: EmbeddingCache;
+  /** Images in flight at once (keeps every worker busy without flooding the queue). */
+  concurrency?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface EmbedItemsResult {
+  items: EmbeddedItem[];
+  failed: Array<{ ref: string; error: string }>;
+  cacheHits: number;
+  computed: number;
+}
+
+const SYNTHETIC_SIZE_PX = 256;
+const SYNTHETIC_KEY_VERSION = 'v1';
+
+async function keyAndLoader(ref: string): Promise<{ key: string; load: () => Promise<RgbImage> }> {
+  if (ref.startsWith('synthetic:')) {
+    const seed = Number(ref.slice('synthetic:'.length));
+    return { key: `synthetic:${SYNTHETIC_KEY_VERSION}:${SYNTHETIC_SIZE_PX}:${seed}`, load: async () => quadtreeImage(createRng(seed), SYNTHETIC_SIZE_PX) };
+  }
+  const [file, aug] = ref.split('#aug:');
+  const bytes = await readFile(file);
+  const hash = createHash('sha256').update(bytes).digest('hex');
+  if (!aug) return { key: hash, load: () => decodeImage(bytes) };
+  const [kind, n] = aug.split(':');
+  return { key: `${hash}#aug:${aug}`, load: async () => augment(await decodeImage(bytes), kind as AugmentKind, Number(n) + hash.charCodeAt(0)) };
+}
+
+export async function embedItems(items: readonly DataItem[], deps: EmbedItemsDeps): Promise<EmbedItemsResult> {
+  const out: EmbeddedItem[] = new Array(items.length);
+  const failed: EmbedItemsResult['failed'] = [];
+  let cacheHits = 0;
+  let computed = 0;
+  let done = 0;
+  let next = 0;
+
+  async function one(index: number): Promise<void> {
+    const item = items[index];
+    try {
+      const { key, load } = await keyAndLoader(item.ref);
+      const cached = deps.cache.get(deps.backboneId, key);
+      if (cached) {
+        cacheHits++;
+        out[index] = { ...item, ...cached };
+      } else {
+        const [result] = await deps.embed([await load()]);
+        deps.cache.put(deps.backboneId, key, result);
+        computed++;
+        out[index] = { ...item, embedding: result.embedding, ...(result.prior === undefined ? {} : { prior: result.prior }) };
+      }
+    } catch (err) {
+      failed.push({ ref: item.ref, error: (err as Error).message });
+    }
+    done++;
+    deps.onProgress?.(done, items.length);
+  }
+
+  const workers = Array.from({ length: Math.min(deps.concurrency ?? 16, items.length) }, async () => {
+    while (next < items.length) await one(next++);
+  });
+  await Promise.all(workers);
+  return { items: out.filter(Boolean), failed, cacheHits, computed };
+}
