@@ -4,8 +4,10 @@
  * inside the npm package @mediapipe/objectron, so a fresh offline install always has a model.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type { Config } from '../config/schema.js';
+import { installedModelPath } from '../registry/model-catalog.js';
 import { CatwatchError } from '../util/errors.js';
 
 export type ExecutionProvider = 'cuda' | 'tensorrt' | 'cpu';
@@ -16,9 +18,6 @@ export type BackboneSpec =
 
 export const PULLED_MOBILENET = 'mobilenetv2-12-int8';
 
-export function pulledBackbonePath(dataDir: string, name: string): string {
-  return join(dataDir, 'backbones', `${name}.onnx`);
-}
 
 function providers(runtime: Config['model']['runtime']): ExecutionProvider[] {
   switch (runtime) {
@@ -29,13 +28,23 @@ function providers(runtime: Config['model']['runtime']): ExecutionProvider[] {
     case 'tensorrt':
       return ['tensorrt', 'cuda', 'cpu'];
     default:
-      // auto: try the GPU providers; onnx-session falls back to CPU (logged) where they are not built in.
-      return ['cuda', 'cpu'];
+      // auto: CUDA only when onnxruntime-node was installed with its CUDA provider (it is downloaded at install
+      // time unless skipped); otherwise asking for it just prints ONNX Runtime's load error on every start.
+      return cudaProviderInstalled() ? ['cuda', 'cpu'] : ['cpu'];
+  }
+}
+
+function cudaProviderInstalled(): boolean {
+  try {
+    const root = dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json'));
+    return existsSync(join(root, 'bin', 'napi-v6', `${process.platform}`, `${process.arch}`, 'libonnxruntime_providers_cuda.so'));
+  } catch {
+    return false;
   }
 }
 
 export function resolveBackboneSpec(model: Config['model'], dataDir: string, threads = 1): BackboneSpec {
-  const mobilenet = pulledBackbonePath(dataDir, PULLED_MOBILENET);
+  const mobilenet = installedModelPath(dataDir, PULLED_MOBILENET);
   if (model.backbone === 'objectron' || (model.backbone === 'auto' && !existsSync(mobilenet))) return { kind: 'objectron', threads };
   if (!existsSync(mobilenet)) {
     throw new CatwatchError('E_MODEL_MISSING', `backbone ${PULLED_MOBILENET} is not installed: run 'catwatch models pull ${PULLED_MOBILENET}' (add --from DIR on machines without internet)`);

@@ -1,0 +1,99 @@
+/**
+ * Measurement, not a test: speed of the objectron backbone and the zero-shot quality of its Cat prior on a fixed,
+ * evenly spread sample of the dev photos. Usage (after compiling):
+ *   node bench/objectron-prior.js [cats=300] [perSubfolder=100]
+ * The dog subfolder gets twice `perSubfolder` photos so its FPR at 95% TPR is not read off a handful of dogs.
+ * Times cover resize + inference + decoding per image, not JPEG decoding.
+ */
+import { availableParallelism } from 'node:os';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { createObjectronBackbone } from '../src/score/backbones/objectron-tflite.js';
+import type { RgbImage } from '../src/score/backbone.js';
+import { createLogger } from '../src/util/log.js';
+import { devDataDir } from '../test/helpers/paths.js';
+
+interface Item { file: string; label: 0 | 1; group: string }
+
+function sample(dir: string, count: number): string[] {
+  const files = readdirSync(dir).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort();
+  const n = Math.min(count, files.length);
+  return Array.from({ length: n }, (_, i) => join(dir, files[Math.floor((i * files.length) / n)]));
+}
+
+async function loadRgb(file: string): Promise<RgbImage> {
+  const { data, info } = await sharp(file).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+  return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
+}
+
+/** Mann-Whitney AUROC with ties counted half. */
+function auroc(pos: number[], neg: number[]): number {
+  const all = [...pos.map((s) => [s, 1]), ...neg.map((s) => [s, 0])].sort((a, b) => a[0] - b[0]);
+  let rankSum = 0;
+  for (let i = 0; i < all.length;) {
+    let j = i;
+    while (j < all.length && all[j][0] === all[i][0]) j++;
+    for (let k = i; k < j; k++) if (all[k][1] === 1) rankSum += (i + j + 1) / 2;
+    i = j;
+  }
+  return (rankSum - (pos.length * (pos.length + 1)) / 2) / (pos.length * neg.length);
+}
+
+/** Share of negatives scoring at or above the threshold that keeps 95% of positives. */
+function fprAt95Tpr(pos: number[], neg: number[]): number {
+  const threshold = [...pos].sort((a, b) => a - b)[Math.floor(0.05 * pos.length)];
+  return neg.filter((s) => s >= threshold).length / neg.length;
+}
+
+async function main(): Promise<void> {
+  const cats = Number(process.argv[2] ?? 300);
+  const perSubfolder = Number(process.argv[3] ?? 100);
+  const log = createLogger({ level: 'warn' });
+  const items: Item[] = sample(join(devDataDir, 'cat'), cats).map((file) => ({ file, label: 1, group: 'cat' }));
+  for (const group of readdirSync(join(devDataDir, 'notcat')).sort()) {
+    const count = group === 'dog' ? 2 * perSubfolder : perSubfolder;
+    for (const file of sample(join(devDataDir, 'notcat', group), count)) items.push({ file, label: 0, group });
+  }
+
+  const backbone = await createObjectronBackbone({ log, numThreads: 1 });
+  const priors: number[] = [];
+  let inferMs = 0;
+  for (let i = 0; i < items.length; i += 25) {
+    const batch = await Promise.all(items.slice(i, i + 25).map((it) => loadRgb(it.file)));
+    const t0 = performance.now();
+    const out = await backbone.embed(batch);
+    inferMs += performance.now() - t0;
+    priors.push(...out.map((o) => o.prior!));
+  }
+  await backbone.close();
+
+  // The WebAssembly build has no pthreads, so asking for more threads should change nothing; measured to show it.
+  const threads = availableParallelism();
+  const multi = await createObjectronBackbone({ log, numThreads: threads });
+  const timing = await Promise.all(items.slice(0, 50).map((it) => loadRgb(it.file)));
+  await multi.embed(timing.slice(0, 2));
+  const t0 = performance.now();
+  await multi.embed(timing);
+  const multiMs = (performance.now() - t0) / timing.length;
+  await multi.close();
+
+  const pos = priors.filter((_, i) => items[i].label === 1);
+  const neg = priors.filter((_, i) => items[i].label === 0);
+  const groups = [...new Set(items.filter((it) => it.label === 0).map((it) => it.group))];
+  const perGroup = Object.fromEntries(groups.map((g) => {
+    const s = priors.filter((_, i) => items[i].group === g);
+    return [g, { n: s.length, auroc: +auroc(pos, s).toFixed(4), fprAt95Tpr: +fprAt95Tpr(pos, s).toFixed(4), meanPrior: +(s.reduce((a, b) => a + b, 0) / s.length).toFixed(4) }];
+  }));
+  process.stdout.write(JSON.stringify({
+    backbone: 'objectron-ssd-mnv2-openimages@0.4.1675468480',
+    cats: pos.length, notCats: neg.length,
+    msPerImage: { threads1: +(inferMs / items.length).toFixed(1), [`threads${threads}`]: +multiMs.toFixed(1) },
+    zeroShotAuroc: +auroc(pos, neg).toFixed(4),
+    fprAt95Tpr: +fprAt95Tpr(pos, neg).toFixed(4),
+    meanPriorCat: +(pos.reduce((a, b) => a + b, 0) / pos.length).toFixed(4),
+    perGroup,
+  }, null, 2) + '\n');
+}
+
+await main();

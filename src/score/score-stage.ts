@@ -1,0 +1,139 @@
+/**
+ * The score stage: takes a frame with the regions motion chose, crops them, embeds them in the worker pool (where
+ * they batch with other cameras' regions) and applies the current head. At most one job per camera is in flight;
+ * a newer job replaces a waiting one (newest wins, drops counted), so a slow model never queues frames without
+ * bound. The model can be swapped at any time (`setModel`): the next job uses it, nothing restarts.
+ */
+import type { Frame } from '../ingest/frame.js';
+import { cropRgb } from '../util/resize-rgb.js';
+import type { Logger } from '../util/log.js';
+import type { BackboneOutput, NormBox, RgbImage } from './backbone.js';
+import type { TargetModel } from './target-model.js';
+
+export interface ScoreJob {
+  frame: Frame;
+  /** Square regions to score, normalised; empty = nothing moved and no full frame due. */
+  regions: NormBox[];
+  fullFrame: boolean;
+}
+
+export interface RegionScore { box: NormBox; score: number }
+
+export interface ScoredFrame {
+  frame: Frame;
+  /** Best region's score (calibrated probability). */
+  score: number;
+  /** Where the target is (the detector's box mapped into the frame when it has one, else the region). */
+  box: NormBox | null;
+  regions: RegionScore[];
+  /** Embedding of the best region (for mining). */
+  embedding: Float32Array | null;
+  crop: RgbImage | null;
+  model: TargetModel;
+  inferenceMs: number;
+}
+
+export interface ScoreStageDeps {
+  embed: (images: RgbImage[]) => Promise<BackboneOutput[]>;
+  log: Logger;
+  onScored: (result: ScoredFrame) => void;
+  now?: () => number;
+}
+
+interface CameraState { busy: boolean; waiting: ScoreJob | undefined; dropped: number; scored: number; regions: number }
+
+const FULL: NormBox = { x: 0, y: 0, w: 1, h: 1 };
+
+export function regionPixels(frame: { width: number; height: number }, box: NormBox) {
+  const x = Math.max(0, Math.min(frame.width - 1, Math.round(box.x * frame.width)));
+  const y = Math.max(0, Math.min(frame.height - 1, Math.round(box.y * frame.height)));
+  const w = Math.max(1, Math.min(frame.width - x, Math.round(box.w * frame.width)));
+  const h = Math.max(1, Math.min(frame.height - y, Math.round(box.h * frame.height)));
+  return { x, y, w, h };
+}
+
+/** A box relative to a region → relative to the whole frame. */
+function toFrame(region: NormBox, inner: NormBox): NormBox {
+  return { x: region.x + inner.x * region.w, y: region.y + inner.y * region.h, w: inner.w * region.w, h: inner.h * region.h };
+}
+
+export function createScoreStage(deps: ScoreStageDeps) {
+  const log = deps.log.child({ component: 'score' });
+  const now = deps.now ?? Date.now;
+  const cameras = new Map<string, CameraState>();
+  let model: TargetModel | undefined;
+  let stopped = false;
+
+  async function run(job: ScoreJob, state: CameraState, current: TargetModel): Promise<void> {
+    const boxes = job.fullFrame ? [FULL, ...job.regions] : job.regions;
+    const crops = boxes.map((b) => (b === FULL ? job.frame : cropRgb(job.frame, regionPixels(job.frame, b))));
+    const started = now();
+    const outputs = await deps.embed(crops);
+    const inferenceMs = now() - started;
+    const regions = outputs.map((out, i) => ({ box: boxes[i], score: current.score(out) }));
+    let best = 0;
+    for (let i = 1; i < regions.length; i++) if (regions[i].score > regions[best].score) best = i;
+    state.scored++;
+    state.regions += boxes.length;
+    const top = outputs[best];
+    deps.onScored({
+      frame: job.frame,
+      score: regions[best].score,
+      box: top.box ? toFrame(boxes[best], top.box) : boxes[best],
+      regions,
+      embedding: top.embedding,
+      crop: crops[best],
+      model: current,
+      inferenceMs,
+    });
+  }
+
+  async function pump(camera: string): Promise<void> {
+    const state = cameras.get(camera);
+    if (!state || state.busy) return;
+    const job = state.waiting;
+    const current = model;
+    if (!job || !current || stopped) return;
+    state.waiting = undefined;
+    state.busy = true;
+    try {
+      await run(job, state, current);
+    } catch (err) {
+      if (!stopped) log.warn({ camera, err: (err as Error).message }, 'scoring failed, frame skipped');
+    } finally {
+      state.busy = false;
+    }
+    void pump(camera);
+  }
+
+  return {
+    start() {
+      stopped = false;
+    },
+    stop() {
+      stopped = true;
+    },
+    setModel(next: TargetModel) {
+      if (model && model.version !== next.version) log.info({ from: model.version, to: next.version }, 'model swapped');
+      model = next;
+    },
+    model: () => model,
+    submit(job: ScoreJob) {
+      if (job.regions.length === 0 && !job.fullFrame) return;
+      let state = cameras.get(job.frame.camera);
+      if (!state) {
+        state = { busy: false, waiting: undefined, dropped: 0, scored: 0, regions: 0 };
+        cameras.set(job.frame.camera, state);
+      }
+      if (state.waiting) state.dropped++;
+      state.waiting = job;
+      void pump(job.frame.camera);
+    },
+    stats(camera: string) {
+      const s = cameras.get(camera);
+      return { dropped: s?.dropped ?? 0, scored: s?.scored ?? 0, regions: s?.regions ?? 0, busy: s?.busy ?? false };
+    },
+  };
+}
+
+export type ScoreStage = ReturnType<typeof createScoreStage>;
