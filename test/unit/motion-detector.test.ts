@@ -1,0 +1,171 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { performance } from 'node:perf_hooks';
+import { configSchema, type MotionConfig } from '../../src/config/schema.js';
+import type { NormBox, RgbImage } from '../../src/score/backbone.js';
+import { createMotionDetector } from '../../src/motion/motion-detector.js';
+
+const W = 640;
+const H = 360;
+
+function motionConfig(fields: Record<string, unknown> = {}): MotionConfig {
+  return configSchema.parse({ cameras: [{ name: 'yard', url: '/v.mp4', motion: fields }] }).cameras[0].motion;
+}
+
+/** Deterministic pseudo-random generator (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A textured scene (smooth gradients plus fine texture), the same every call. */
+const background = (() => {
+  const r = rng(1);
+  const data = new Uint8Array(W * H * 3);
+  for (let y = 0; y < H; y += 1) {
+    for (let x = 0; x < W; x += 1) {
+      const base = 60 + 60 * Math.sin(x / 37) * Math.cos(y / 23) + 40 * r();
+      const p = (y * W + x) * 3;
+      data[p] = base + 20;
+      data[p + 1] = base + 10;
+      data[p + 2] = base;
+    }
+  }
+  return data;
+})();
+
+/** The scene plus sensor noise (±`noise` levels) and white squares at the given pixel boxes. */
+function frame(squares: Array<{ x: number; y: number; size: number }>, noise = 4, seed = 2): RgbImage {
+  const r = rng(seed);
+  const data = new Uint8Array(background.length);
+  for (let i = 0; i < data.length; i += 1) data[i] = Math.max(0, Math.min(255, background[i] + Math.round((r() * 2 - 1) * noise)));
+  for (const s of squares) {
+    for (let y = s.y; y < s.y + s.size; y += 1) data.fill(240, (y * W + s.x) * 3, (y * W + s.x + s.size) * 3);
+  }
+  return { data, width: W, height: H };
+}
+
+function contains(outer: NormBox, x: number, y: number, size: number): boolean {
+  const eps = 1e-9;
+  return (
+    outer.x * W <= x + eps && outer.y * H <= y + eps &&
+    (outer.x + outer.w) * W >= x + size - eps && (outer.y + outer.h) * H >= y + size - eps
+  );
+}
+
+test('static scene with sensor noise: no motion boxes', () => {
+  const detector = createMotionDetector({ config: motionConfig(), width: W, height: H });
+  assert.equal(detector.detect(frame([], 4, 10), 0).fullFrame, true);
+  for (let i = 1; i <= 20; i += 1) {
+    const result = detector.detect(frame([], 4, 10 + i), i * 200);
+    assert.deepEqual(result.motionBoxes, []);
+    assert.deepEqual(result.regions, []);
+  }
+});
+
+test('a moving square yields a square region that contains it', () => {
+  const detector = createMotionDetector({ config: motionConfig(), width: W, height: H });
+  detector.detect(frame([]), 0);
+  for (let k = 0; k < 8; k += 1) {
+    const sq = { x: 100 + 25 * k, y: 150, size: 50 };
+    const result = detector.detect(frame([sq], 4, 100 + k), 200 * (k + 1));
+    assert.ok(result.motionBoxes.length >= 1, `frame ${k}: no motion`);
+    assert.ok(result.motionBoxes.some((b) => contains(b, sq.x, sq.y, sq.size)), `frame ${k}: box misses the square`);
+    assert.equal(result.regions.length, 1, `frame ${k}: ${JSON.stringify(result.regions)}`);
+    const region = result.regions[0];
+    assert.ok(contains(region, sq.x, sq.y, sq.size), `frame ${k}: region misses the square`);
+    assert.ok(Math.abs(region.w * W - region.h * H) < 1e-6, 'region is square in pixels');
+    assert.ok(region.h * H >= H / 4 - 1e-6, 'region has the minimum size');
+    assert.ok(region.x >= 0 && region.y >= 0 && region.x + region.w <= 1 + 1e-9 && region.y + region.h <= 1 + 1e-9);
+  }
+});
+
+test('two distant moving objects yield two regions', () => {
+  const detector = createMotionDetector({ config: motionConfig(), width: W, height: H });
+  detector.detect(frame([]), 0);
+  const a = { x: 30, y: 30, size: 40 };
+  const b = { x: 560, y: 280, size: 40 };
+  const result = detector.detect(frame([a, b]), 200);
+  assert.equal(result.regions.length, 2);
+  assert.ok(result.regions.some((r) => contains(r, a.x, a.y, a.size)));
+  assert.ok(result.regions.some((r) => contains(r, b.x, b.y, b.size)));
+});
+
+test('motion inside a mask is ignored, outside it is not', () => {
+  const mask = { x: 0.1, y: 0.3, w: 0.5, h: 0.4 };
+  const detector = createMotionDetector({ config: motionConfig({ masks: [mask] }), width: W, height: H });
+  detector.detect(frame([]), 0);
+  for (let k = 0; k < 5; k += 1) {
+    const result = detector.detect(frame([{ x: 100 + 25 * k, y: 150, size: 50 }]), 200 * (k + 1));
+    assert.deepEqual(result.motionBoxes, []);
+  }
+  const outside = detector.detect(frame([{ x: 500, y: 20, size: 50 }]), 2000);
+  assert.equal(outside.motionBoxes.length, 1);
+});
+
+test('blobs under minAreaFraction are dropped', () => {
+  const detector = createMotionDetector({ config: motionConfig({ minAreaFraction: 0.05 }), width: W, height: H });
+  detector.detect(frame([]), 0);
+  assert.deepEqual(detector.detect(frame([{ x: 300, y: 150, size: 30 }]), 200).motionBoxes, []);
+  assert.equal(detector.detect(frame([{ x: 300, y: 100, size: 120 }]), 400).motionBoxes.length, 1);
+});
+
+test('a higher threshold ignores faint changes', () => {
+  const faint = (): RgbImage => {
+    const f = frame([]);
+    for (let y = 150; y < 200; y += 1) for (let i = (y * W + 300) * 3; i < (y * W + 350) * 3; i += 1) f.data[i] = Math.min(255, f.data[i] + 30);
+    return f;
+  };
+  const sensitive = createMotionDetector({ config: motionConfig({ threshold: 15 }), width: W, height: H });
+  sensitive.detect(frame([]), 0);
+  assert.equal(sensitive.detect(faint(), 200).motionBoxes.length, 1);
+  const dull = createMotionDetector({ config: motionConfig({ threshold: 40 }), width: W, height: H });
+  dull.detect(frame([]), 0);
+  assert.equal(dull.detect(faint(), 200).motionBoxes.length, 0);
+});
+
+test('fullFrame: first frame, every fullFrameIntervalS, after reset, and on a lighting change', () => {
+  const detector = createMotionDetector({ config: motionConfig({ fullFrameIntervalS: 5 }), width: W, height: H });
+  const still = frame([]);
+  const seen = [0, 1000, 2000, 4999, 5000, 6000, 9999, 10_000].map((t) => detector.detect(still, t).fullFrame);
+  assert.deepEqual(seen, [true, false, false, false, true, false, false, true]);
+  detector.reset();
+  assert.equal(detector.detect(still, 11_000).fullFrame, true);
+  assert.equal(detector.detect(still, 12_000).fullFrame, false);
+  const brighter: RgbImage = { ...still, data: still.data.map((v) => Math.min(255, v + 80)) };
+  const lit = detector.detect(brighter, 13_000);
+  assert.equal(lit.fullFrame, true);
+  assert.deepEqual(lit.motionBoxes, []);
+  // The background was relearned: the brighter scene is now static.
+  assert.deepEqual(detector.detect(brighter, 14_000), { motionBoxes: [], regions: [], fullFrame: false });
+});
+
+test('motion disabled: every frame is a full frame', () => {
+  const detector = createMotionDetector({ config: motionConfig({ enabled: false }), width: W, height: H });
+  assert.deepEqual(detector.detect(frame([]), 0), { motionBoxes: [], regions: [], fullFrame: true });
+  assert.deepEqual(detector.detect(frame([{ x: 10, y: 10, size: 50 }]), 100), { motionBoxes: [], regions: [], fullFrame: true });
+});
+
+test('a frame of the wrong size is refused', () => {
+  const detector = createMotionDetector({ config: motionConfig(), width: W, height: H });
+  assert.throws(() => detector.detect({ data: new Uint8Array(320 * 180 * 3), width: 320, height: 180 }, 0), RangeError);
+});
+
+test('cost on a static 640x360 frame is small', (t) => {
+  const detector = createMotionDetector({ config: motionConfig(), width: W, height: H });
+  const still = frame([]);
+  detector.detect(still, 0);
+  for (let i = 0; i < 20; i += 1) detector.detect(still, 1);
+  const runs = 200;
+  const start = performance.now();
+  for (let i = 0; i < runs; i += 1) detector.detect(still, 1);
+  const msPerFrame = (performance.now() - start) / runs;
+  t.diagnostic(`motion detect, static 640x360: ${msPerFrame.toFixed(3)} ms per frame`);
+  assert.ok(msPerFrame < 20, `${msPerFrame} ms per frame`);
+});
