@@ -5,18 +5,27 @@
 import type { Config } from './config/schema.js';
 import { diffConfig } from './config/config-diff.js';
 import { openDatabase, type Db } from './store/database.js';
-import { createOutbox } from './publish/outbox.js';
+import { createOutbox, type Outbox } from './publish/outbox.js';
 import { createEmbeddedBroker } from './publish/embedded-broker.js';
 import { createMqttPublisher, type MqttPublisher } from './publish/mqtt-publisher.js';
+import { discoveryMessages } from './publish/discovery.js';
+import { createCamerasStage } from './ingest/cameras-stage.js';
+import { createMotionStage } from './motion/motion-stage.js';
+import { resolveBackboneSpec } from './score/backbone-spec.js';
+import { createScorePool, type ScorePool } from './score/score-pool.js';
+import { createScoreStage } from './score/score-stage.js';
+import { createModelWatcher } from './registry/model-watcher.js';
+import { createRegistry, cleanRegistryTemp } from './registry/registry.js';
+import { createEventsStage } from './events/events-stage.js';
+import { createStatsReporter } from './publish/stats-reporter.js';
 import { createEventBus, type EventBus } from './util/event-bus.js';
 import type { Logger } from './util/log.js';
+import { bundledModelsDir, packageVersion } from './util/package-root.js';
 
 export interface Stage {
   readonly name: string;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  /** Apply a new config live; stages that ignore it need not implement this. */
-  applyConfig?(config: Config): void;
+  start(): Promise<void> | void;
+  stop(): Promise<void> | void;
 }
 
 export interface ServiceDeps {
@@ -36,44 +45,106 @@ export function createService(deps: ServiceDeps): Service {
   let config = deps.config;
   const bus = createEventBus(log.child({ component: 'bus' }));
   const started: Stage[] = [];
+  const liveConfigListeners: Array<(next: Config) => void | Promise<void>> = [];
   let db: Db | undefined;
-  let publisher: MqttPublisher | undefined;
 
-  /** Stages are built at start (factories have no side effects, but they need the database). */
+  function publisherFor(outbox: Outbox, stages: Stage[]): MqttPublisher {
+    const common = { baseTopic: config.mqtt.baseTopic, clientId: config.mqtt.clientId, username: config.mqtt.username, password: config.mqtt.password, outbox, log };
+    if (config.mqtt.url) return createMqttPublisher({ ...common, url: config.mqtt.url, tls: config.mqtt.tls });
+    const broker = createEmbeddedBroker({ ...config.mqtt.embedded, username: config.mqtt.username, password: config.mqtt.password, log });
+    stages.push({ name: 'broker', start: () => broker.start(), stop: () => broker.stop() });
+    // The embedded broker's port is known only once it listens (port 0 in tests): read it at connect time.
+    return createMqttPublisher({
+      ...common,
+      get url() {
+        return broker.url();
+      },
+    });
+  }
+
+  /** Built at start (factories have no side effects; they need the database and the pool). */
   function buildStages(): Stage[] {
     const stages: Stage[] = [];
     db = openDatabase(config.dataDir);
     const outbox = createOutbox({ db, maxMessages: config.mqtt.outboxMax });
+    const publisher = publisherFor(outbox, stages);
+    stages.push({ name: 'mqtt', start: () => publisher.start(), stop: () => publisher.stop() });
 
-    if (!config.mqtt.url) {
-      const broker = createEmbeddedBroker({ ...config.mqtt.embedded, username: config.mqtt.username, password: config.mqtt.password, log });
-      stages.push({ name: 'broker', start: () => broker.start(), stop: () => broker.stop() });
-      // The publisher connects after the broker started, so it reads the bound port lazily.
-      publisher = createMqttPublisher({
-        get url() {
-          return broker.url();
-        },
-        baseTopic: config.mqtt.baseTopic,
-        clientId: config.mqtt.clientId,
-        username: config.mqtt.username,
-        password: config.mqtt.password,
-        outbox,
-        log,
-      });
-    } else {
-      publisher = createMqttPublisher({
-        url: config.mqtt.url,
-        baseTopic: config.mqtt.baseTopic,
-        clientId: config.mqtt.clientId,
-        username: config.mqtt.username,
-        password: config.mqtt.password,
-        tls: config.mqtt.tls,
-        outbox,
-        log,
-      });
-    }
-    const mqttStage = publisher;
-    stages.push({ name: 'mqtt', start: () => mqttStage.start(), stop: () => mqttStage.stop() });
+    cleanRegistryTemp(config.dataDir);
+    const registry = createRegistry({ dataDir: config.dataDir, bundledDir: bundledModelsDir() });
+    const pool: ScorePool = createScorePool({
+      spec: resolveBackboneSpec(config.model, config.dataDir),
+      log,
+      workers: config.model.workers,
+      batchSize: config.model.batchSize,
+    });
+
+    const events = createEventsStage({ config: () => config, publisher, log });
+    // Closures below refer to stages declared further down; they only run once everything is started.
+    const score = createScoreStage({
+      embed: (images) => pool.embed(images),
+      log,
+      onScored: (scored) => {
+        stats.recordScored(scored);
+        events.observe(scored);
+      },
+    });
+    const stats = createStatsReporter({ config: () => config, publisher, outbox, pool, log, cameraStats: () => cameras.stats(), scoreStats: (c) => score.stats(c), modelVersion: () => score.model()?.version ?? 'none' });
+    const motion = createMotionStage({ config, onJob: (job) => score.submit(job) });
+    const cameras = createCamerasStage({
+      config,
+      log,
+      onFrame: (frame) => motion.push(frame),
+      onStatus: (camera, status) => {
+        if (status.connected) {
+          motion.reset(camera);
+          bus.emit('camera-up', { camera });
+        } else {
+          bus.emit('camera-down', { camera, reason: status.reason ?? 'disconnected' });
+        }
+      },
+    });
+
+    let stopModelWatcher = (): void => undefined;
+    stages.push({
+      name: 'score',
+      start: async () => {
+        const info = await pool.start();
+        const watcher = createModelWatcher({ registry, backboneId: info.id, thresholdOverride: () => config.model.threshold, log, onModel: (m) => {
+          score.setModel(m);
+          bus.emit('model-swapped', { version: m.version });
+        } });
+        watcher.start();
+        score.start();
+        stopModelWatcher = () => watcher.stop();
+      },
+      stop: async () => {
+        score.stop();
+        stopModelWatcher();
+        await pool.stop();
+      },
+    });
+    stages.push({ name: 'events', start: () => events.start(), stop: () => events.stop() });
+    stages.push({
+      name: 'discovery',
+      start: () =>
+        publisher.onConnect(() => {
+          if (!config.mqtt.discovery.enabled) return;
+          const messages = discoveryMessages({
+            prefix: config.mqtt.discovery.prefix,
+            baseTopic: config.mqtt.baseTopic,
+            topics: publisher.topics,
+            cameras: config.cameras.filter((c) => c.enabled).map((c) => c.name),
+            label: config.model.label,
+            version: packageVersion(),
+          });
+          for (const m of messages) publisher.publishLatest(m.topic, m.payload, { retain: true, qos: 1 });
+        }),
+      stop: () => undefined,
+    });
+    stages.push({ name: 'stats', start: () => stats.start(), stop: () => stats.stop() });
+    stages.push({ name: 'cameras', start: () => cameras.start(), stop: () => cameras.stop() });
+    liveConfigListeners.push((next) => motion.applyConfig(next), () => events.applyConfig(), (next) => cameras.applyConfig(next));
     return stages;
   }
 
@@ -111,7 +182,9 @@ export function createService(deps: ServiceDeps): Service {
       if (diff.restartRequired.length > 0) log.warn({ paths: diff.restartRequired }, 'config changes need a restart to apply');
       log.info({ changed: diff.changed }, 'config reloaded');
       config = next;
-      for (const stage of started) stage.applyConfig?.(next);
+      for (const listener of liveConfigListeners) {
+        Promise.resolve(listener(next)).catch((err: unknown) => log.error({ err }, 'applying config change failed'));
+      }
     },
   };
 }

@@ -37,6 +37,8 @@ export interface EventTracker {
   observe(obs: Observation): Transition[];
   /** Called on a timer: ends an event whose quiet period passed even when nothing is being scored. */
   tick(nowMs: number): Transition[];
+  /** Ends an open event now (service stopping). */
+  close(nowMs: number): Transition[];
   active(): boolean;
 }
 
@@ -97,6 +99,7 @@ export function createEventTracker(config: TrackerConfig, camera: string): Event
       if (nowMs - current.lastHitMs >= config.quietPeriodS * 1000 || nowMs - current.startMs >= config.maxEventS * 1000) return end(nowMs);
       return [];
     },
+    close: (nowMs) => end(nowMs),
     active: () => current !== undefined,
   };
 }

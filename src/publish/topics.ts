@@ -29,6 +29,9 @@ export interface StatsPayload {
   uptime_s: number;
   inference_ms_p50: number;
   inference_ms_p95: number;
+  /** Frame capture to scored result. */
+  latency_ms_p50: number;
+  latency_ms_p95: number;
   score_queue_depth: number;
   outbox_depth: number;
   model_version: string;

@@ -21,3 +21,7 @@ export function packageRoot(): string {
 export function bundledModelsDir(): string {
   return join(packageRoot(), 'models');
 }
+
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+}

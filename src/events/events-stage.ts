@@ -1,0 +1,113 @@
+/**
+ * The events stage: one tracker per camera (for the model's label), turning scored frames into new/update/end
+ * events, the ON/OFF state and the best snapshot. Events go out through the durable outbox (QoS 1, survive broker
+ * outages and restarts); state and snapshots are retained latest-wins messages.
+ */
+import type { Config } from '../config/schema.js';
+import type { MqttPublisher } from '../publish/mqtt-publisher.js';
+import type { EventPayload } from '../publish/topics.js';
+import type { ScoredFrame } from '../score/score-stage.js';
+import type { Logger } from '../util/log.js';
+import { createEventTracker, type EventTracker, type Transition } from './event-tracker.js';
+import { encodeSnapshot } from './snapshot.js';
+
+export interface EventsStageDeps {
+  config: () => Config;
+  publisher: MqttPublisher;
+  log: Logger;
+  /** Called for every event transition after it was queued for publishing (metrics, latency). */
+  onTransition?: (payload: EventPayload, frameCapturedAtMs: number) => void;
+  now?: () => number;
+}
+
+const TICK_MS = 1000;
+
+export function createEventsStage(deps: EventsStageDeps) {
+  const log = deps.log.child({ component: 'events' });
+  const now = deps.now ?? Date.now;
+  const trackers = new Map<string, EventTracker>();
+  const stateByCamera = new Map<string, 'ON' | 'OFF'>();
+  let timer: NodeJS.Timeout | undefined;
+  let lastModelVersion = 'unknown';
+  const label = () => deps.config().model.label;
+
+  function tracker(camera: string): EventTracker {
+    let t = trackers.get(camera);
+    if (!t) {
+      t = createEventTracker(deps.config().events, camera);
+      trackers.set(camera, t);
+    }
+    return t;
+  }
+
+  function setState(camera: string, state: 'ON' | 'OFF'): void {
+    stateByCamera.set(camera, state);
+    deps.publisher.publishLatest(deps.publisher.topics.state(camera, label()), state, { retain: true, qos: 1 });
+  }
+
+  function emit(camera: string, transitions: Transition[], scored?: ScoredFrame): void {
+    for (const { type, event } of transitions) {
+      const payload: EventPayload = {
+        type,
+        id: event.id,
+        camera,
+        label: label(),
+        score: round(event.score),
+        top_score: round(event.topScore),
+        box: event.box,
+        start_time: event.startMs / 1000,
+        end_time: event.endMs === null ? null : event.endMs / 1000,
+        model_version: scored?.model.version ?? lastModelVersion,
+        has_snapshot: true,
+      };
+      deps.publisher.publishDurable(deps.publisher.topics.events, JSON.stringify(payload));
+      log.info({ camera, type, id: event.id, score: payload.score }, 'event');
+      if (type === 'new') setState(camera, 'ON');
+      if (type === 'end') setState(camera, 'OFF');
+      if (event.best && scored) void publishSnapshot(camera, scored);
+      deps.onTransition?.(payload, scored?.frame.capturedAtMs ?? now());
+    }
+  }
+
+  async function publishSnapshot(camera: string, scored: ScoredFrame): Promise<void> {
+    try {
+      const jpeg = await encodeSnapshot(scored.frame, scored.box, { annotate: deps.config().events.snapshotAnnotated });
+      deps.publisher.publishLatest(deps.publisher.topics.snapshot(camera, label()), jpeg, { retain: true, qos: 1 });
+    } catch (err) {
+      log.warn({ camera, err: (err as Error).message }, 'snapshot encoding failed');
+    }
+  }
+
+  return {
+    start() {
+      timer = setInterval(() => {
+        for (const [camera, t] of trackers) emit(camera, t.tick(now()));
+      }, TICK_MS);
+      timer.unref();
+      // Retained state must be right after a broker restart too.
+      deps.publisher.onConnect(() => {
+        for (const camera of deps.config().cameras.map((c) => c.name)) {
+          deps.publisher.publishLatest(deps.publisher.topics.state(camera, label()), stateByCamera.get(camera) ?? 'OFF', { retain: true, qos: 1 });
+        }
+      });
+    },
+    stop() {
+      clearInterval(timer);
+      // End open events so subscribers never see a camera stuck ON after a clean stop.
+      for (const [camera, t] of trackers) emit(camera, t.close(now()));
+    },
+    observe(scored: ScoredFrame) {
+      lastModelVersion = scored.model.version;
+      const camera = scored.frame.camera;
+      emit(camera, tracker(camera).observe({ atMs: scored.frame.capturedAtMs, score: scored.score, box: scored.box, threshold: scored.model.threshold }), scored);
+    },
+    applyConfig() {
+      // Hysteresis settings apply to new trackers; open events finish under the settings they started with.
+      for (const [camera, t] of trackers) if (!t.active()) trackers.delete(camera);
+    },
+  };
+}
+
+function round(x: number): number {
+  return Math.round(x * 10000) / 10000;
+}
