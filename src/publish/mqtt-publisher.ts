@@ -35,6 +35,7 @@ export interface MqttPublisher {
   /** Latest wins; dropped while disconnected (retained state is republished on reconnect by its owner). */
   publishLatest(topic: string, payload: string | Buffer, options?: { retain?: boolean; qos?: 0 | 1 }): void;
   onCommand(topic: string, handler: CommandHandler): void;
+  /** Runs on every (re)connect, and at once when already connected. */
   onConnect(listener: () => void): void;
   isConnected(): boolean;
 }
@@ -139,6 +140,8 @@ export function createMqttPublisher(deps: MqttPublisherDeps): MqttPublisher {
     },
     onConnect(listener) {
       connectListeners.push(listener);
+      // Stages register after the client may already be connected: run it now for the current connection.
+      if (client?.connected) listener();
     },
     isConnected: () => Boolean(client?.connected),
   };

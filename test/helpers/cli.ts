@@ -1,6 +1,7 @@
 /** Runs the built `catwatch` CLI as a user would (a child process), from wherever the tests were compiled to. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { track } from './processes.js';
 
 export const cliPath = fileURLToPath(new URL('../../src/cli/index.js', import.meta.url));
 
@@ -37,6 +38,7 @@ export function startCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  track(child); // killed even if the test fails before stopping it
   let out = '';
   const waiters: Array<{ re: RegExp; resolve: (s: string) => void }> = [];
   const onData = (d: Buffer): void => {

@@ -1,0 +1,70 @@
+/**
+ * Issue 4 end to end: real GStreamer RTSP server → catwatch run (real ffmpeg, bundled model) → real mosquitto.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
+import { startRtspServer } from '../helpers/rtsp-server.js';
+import { startService } from '../helpers/service.js';
+import { skipWithoutShared, videoDir } from '../helpers/paths.js';
+
+let broker: Mosquitto;
+before(async () => {
+  broker = await startMosquitto();
+});
+after(async () => {
+  await broker?.stop();
+});
+
+const camera = (url: string, extra: Record<string, unknown> = {}) => ({
+  name: 'yard',
+  url,
+  detectFps: 5,
+  width: 640,
+  height: 360,
+  ...extra,
+});
+
+test('a cat clip over RTSP gives one new and one end event, a snapshot, and state ON then OFF', { skip: skipWithoutShared() }, async () => {
+  const rtsp = await startRtspServer({ file: join(videoDir, 'cat_indoor_chair_vitgracer.mp4'), loop: false });
+  const svc = await startService({
+    brokerUrl: broker.url,
+    config: { model: { backbone: 'objectron' }, cameras: [camera(rtsp.url)], events: { minHits: 2, windowFrames: 4, quietPeriodS: 3 } },
+  });
+  try {
+    await svc.waitFor(() => svc.events().some((e) => e.type === 'end'), 90_000, 'an end event');
+    const events = svc.events();
+    const firstEnd = events.findIndex((e) => e.type === 'end');
+    const upToEnd = events.slice(0, firstEnd + 1);
+    assert.equal(upToEnd.filter((e) => e.type === 'new').length, 1, JSON.stringify(upToEnd));
+    const id = upToEnd[0].id;
+    assert.ok(upToEnd.every((e) => e.id === id && e.camera === 'yard'));
+    assert.ok(upToEnd[0].score > 0.5);
+    const states = svc.messages.filter((m) => m.topic === 'catwatch/yard/cat').map((m) => m.payload.toString());
+    const on = states.indexOf('ON');
+    assert.ok(on >= 0 && states.indexOf('OFF', on) > on, `state sequence ${states.join(',')}`);
+    const snapshot = svc.messages.find((m) => m.topic === 'catwatch/yard/cat/snapshot');
+    assert.ok(snapshot, 'snapshot published');
+    assert.equal(snapshot.payload.subarray(0, 2).toString('hex'), 'ffd8', 'snapshot is a JPEG');
+    assert.ok(svc.messages.some((m) => m.topic === 'catwatch/available' && m.payload.toString() === 'online'));
+    assert.ok(svc.messages.some((m) => m.topic.startsWith('homeassistant/binary_sensor/')), 'HA discovery');
+  } finally {
+    const { code } = await svc.stop();
+    await rtsp.stop();
+    assert.equal(code, 0);
+  }
+});
+
+test('a clip with no cat gives no event', { skip: skipWithoutShared() }, async () => {
+  const rtsp = await startRtspServer({ file: join(videoDir, 'nocat_bottles_table_intel.mp4'), loop: false });
+  const svc = await startService({ brokerUrl: broker.url, config: { model: { backbone: 'objectron' }, cameras: [camera(rtsp.url)] } });
+  try {
+    // The whole 20 s clip is scored (stats show frames arriving) without a single event.
+    await svc.waitFor(() => svc.messages.some((m) => m.topic === 'catwatch/stats' && (JSON.parse(m.payload.toString()) as { cameras: Record<string, { frames: number }> }).cameras.yard?.frames >= 80), 60_000, '80 frames');
+    assert.deepEqual(svc.events(), []);
+  } finally {
+    await svc.stop();
+    await rtsp.stop();
+  }
+});

@@ -1,0 +1,88 @@
+/**
+ * A running `catwatch run` for end-to-end tests: writes a config into a temp dir, starts the built CLI as a user
+ * would, and records every MQTT message under the base topic with a real mqtt.js subscriber.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
+import { stringify } from 'yaml';
+import { startCli } from './cli.js';
+import { freePort } from './free-port.js';
+import { childrenOf, waitForExit } from './processes.js';
+
+export interface Received { topic: string; payload: Buffer; retain: boolean; atMs: number }
+
+export interface ServiceHarness {
+  dir: string;
+  configPath: string;
+  httpPort: number;
+  messages: Received[];
+  events(): Array<{ type: string; id: string; camera: string; score: number; has_snapshot: boolean }>;
+  waitFor(predicate: () => boolean, timeoutMs: number, what: string): Promise<void>;
+  output(): string;
+  /** Pids of the service's ffmpeg children right now. */
+  ffmpegChildren(): number[];
+  stop(): Promise<{ code: number | null; exitedWithinMs: number }>;
+  kill9(): Promise<void>;
+}
+
+export async function startService(opts: { brokerUrl: string; config: Record<string, unknown>; dataDir?: string; env?: NodeJS.ProcessEnv }): Promise<ServiceHarness> {
+  const dir = mkdtempSync(join(tmpdir(), 'cw-svc-'));
+  const httpPort = await freePort();
+  const config = {
+    dataDir: opts.dataDir ?? join(dir, 'data'),
+    mqtt: { url: opts.brokerUrl, baseTopic: 'catwatch', discovery: { enabled: true } },
+    http: { host: '127.0.0.1', port: httpPort },
+    stats: { intervalS: 2 },
+    ...opts.config,
+  };
+  const configPath = join(dir, 'catwatch.yml');
+  writeFileSync(configPath, stringify(config));
+
+  const messages: Received[] = [];
+  const sub: MqttClient = mqtt.connect(opts.brokerUrl, { clientId: `test-sub-${process.pid}-${Date.now()}`, reconnectPeriod: 500 });
+  sub.on('message', (topic, payload, packet) => messages.push({ topic, payload, retain: packet.retain, atMs: Date.now() }));
+  await new Promise<void>((resolve, reject) => {
+    sub.once('connect', () => sub.subscribe(['catwatch/#', 'homeassistant/#'], { qos: 1 }, (err) => (err ? reject(err) : resolve())));
+    sub.once('error', reject);
+  });
+
+  const cli = startCli(['run', '--config', configPath], { env: { CATWATCH_LOG_LEVEL: 'info', ...opts.env } });
+  const harness: ServiceHarness = {
+    dir,
+    configPath,
+    httpPort,
+    messages,
+    events: () => messages.filter((m) => m.topic === 'catwatch/events').map((m) => JSON.parse(m.payload.toString()) as ReturnType<ServiceHarness['events']>[number]),
+    async waitFor(predicate, timeoutMs, what) {
+      const deadline = Date.now() + timeoutMs;
+      while (!predicate()) {
+        if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; service output tail:\n${cli.output().slice(-4000)}`);
+        if (cli.child.exitCode !== null) throw new Error(`catwatch exited (${cli.child.exitCode}) while waiting for ${what}:\n${cli.output().slice(-4000)}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    output: () => cli.output(),
+    ffmpegChildren: () => (cli.child.pid ? childrenOf(cli.child.pid) : []),
+    async stop() {
+      const started = Date.now();
+      let code: number | null = cli.child.exitCode;
+      if (code === null) {
+        const exited = new Promise<number | null>((resolve) => cli.child.once('exit', (c) => resolve(c)));
+        cli.child.kill('SIGTERM');
+        const ok = await waitForExit(cli.child, 10_000);
+        if (!ok) cli.child.kill('SIGKILL');
+        code = await exited;
+      }
+      sub.end(true);
+      return { code, exitedWithinMs: Date.now() - started };
+    },
+    async kill9() {
+      cli.child.kill('SIGKILL');
+      await waitForExit(cli.child, 5000);
+      sub.end(true);
+    },
+  };
+  return harness;
+}
