@@ -1,0 +1,76 @@
+/** Issue 2: `catwatch run` stops cleanly on SIGTERM and reloads its config on change and SIGHUP. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { startCli } from '../helpers/cli.js';
+import { freePort } from '../helpers/free-port.js';
+import { fixturesDir } from '../helpers/paths.js';
+
+/** Live processes whose command line mentions `needle` (ffmpeg gets the clip path in its arguments). */
+function processesMentioning(needle: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(needle) && !readFileSync(`/proc/${entry}/stat`, 'utf8').includes(') Z ')) pids.push(Number(entry));
+    } catch {
+      // the process exited while we looked
+    }
+  }
+  return pids;
+}
+
+async function writeConfig(dir: string, extra: Record<string, unknown> = {}): Promise<string> {
+  const path = join(dir, 'catwatch.yml');
+  writeFileSync(path, stringify({
+    dataDir: join(dir, 'data'),
+    mqtt: { embedded: { port: await freePort() } },
+    http: { port: await freePort() },
+    model: { backbone: 'objectron' },
+    cameras: [{ name: 'demo', url: join(fixturesDir, 'demo-cat.mp4'), detectFps: 5 }],
+    ...extra,
+  }));
+  return path;
+}
+
+test('SIGTERM during run exits 0 within 5 s and leaves no child process', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cw-life-'));
+  const config = await writeConfig(dir);
+  const cli = startCli(['run', '--config', config], { env: { CATWATCH_LOG_LEVEL: 'info' } });
+  await cli.waitFor(/camera connected/, 60_000);
+  await cli.waitFor(/catwatch running/, 60_000);
+  assert.ok(processesMentioning('demo-cat.mp4').length > 0, 'ffmpeg runs while the service runs');
+  const started = Date.now();
+  const exited = new Promise<number | null>((resolve) => cli.child.once('exit', (code) => resolve(code)));
+  cli.child.kill('SIGTERM');
+  const code = await exited;
+  const elapsedMs = Date.now() - started;
+  assert.equal(code, 0, cli.output().slice(-2000));
+  assert.ok(elapsedMs < 5000, `stopped in ${elapsedMs} ms`);
+  assert.deepEqual(processesMentioning('demo-cat.mp4').filter((pid) => pid !== process.pid), [], 'no ffmpeg left behind');
+  assert.match(cli.output(), /catwatch stopped/);
+});
+
+test('a config file change and SIGHUP reload the config; a bad edit keeps the running config', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cw-life-'));
+  const config = await writeConfig(dir);
+  const cli = startCli(['run', '--config', config], { env: { CATWATCH_LOG_LEVEL: 'info' } });
+  try {
+    await cli.waitFor(/catwatch running/, 60_000);
+    const text = readFileSync(config, 'utf8');
+    writeFileSync(config, text.replace('detectFps: 5', 'detectFps: 2'));
+    await cli.waitFor(/"changed":\["cameras"\][^\n]*"msg":"config reloaded"|config reloaded[^\n]*cameras/, 15_000);
+    writeFileSync(config, `${text}\nbogusKey: 1\n`);
+    await cli.waitFor(/bogusKey: unknown key[^\n]*|config reload rejected/, 15_000);
+    writeFileSync(config, text);
+    cli.child.kill('SIGHUP');
+    await cli.waitFor(/"trigger":"signal"/, 15_000);
+    assert.equal(cli.child.exitCode, null, 'still running');
+  } finally {
+    cli.child.kill('SIGTERM');
+    await new Promise((r) => cli.child.once('exit', r));
+  }
+});
