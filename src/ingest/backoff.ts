@@ -3,7 +3,7 @@
  * router do not reconnect in lock-step. A run that stayed healthy long enough starts the sequence over.
  */
 
-export type JitterKind = 'full' | 'decorrelated';
+export type JitterKind = 'full' | 'equal' | 'decorrelated';
 
 export interface BackoffOptions {
   /** First delay (and the floor of decorrelated jitter). */
@@ -14,6 +14,8 @@ export interface BackoffOptions {
   healthyResetMs: number;
   /**
    * full: uniform in [0, min(maxMs, initialMs * 2^n)] (AWS "full jitter").
+   * equal: uniform in [c/2, c] with c = min(maxMs, initialMs * 2^n) (AWS "equal jitter"): never hammers, and grows
+   *   predictably (0.5-1 s, 1-2 s, 2-4 s, ...), so a camera that comes back is picked up within seconds.
    * decorrelated: uniform in [initialMs, 3 * previous], capped (AWS "decorrelated jitter"); never below initialMs.
    */
   jitter?: JitterKind;
@@ -53,6 +55,9 @@ export function createBackoff(options: BackoffOptions): Backoff {
         // 2^attempt overflows to Infinity for huge attempt counts; min() still caps it.
         const ceilingMs = Math.min(maxMs, initialMs * 2 ** attempt);
         delayMs = random() * ceilingMs;
+      } else if (jitter === 'equal') {
+        const ceilingMs = Math.min(maxMs, initialMs * 2 ** attempt);
+        delayMs = ceilingMs / 2 + (random() * ceilingMs) / 2;
       } else {
         const upperMs = Math.min(maxMs, previousMs * 3);
         delayMs = Math.min(maxMs, initialMs + random() * (upperMs - initialMs));

@@ -52,7 +52,8 @@ export interface CameraIngest {
   stats(): CameraIngestStats;
 }
 
-const DEFAULT_BACKOFF = { initialMs: 1000, maxMs: 30_000, healthyResetMs: 30_000 }; // 1 s .. 30 s, reset after 30 s up
+// 1 s .. 30 s; a run that delivered frames for 5 s counts as healthy, so a camera that blips reconnects fast.
+const DEFAULT_BACKOFF = { initialMs: 1000, maxMs: 30_000, healthyResetMs: 5_000 };
 const KILL_GRACE_MS = 2000;
 const STDERR_LINES = 50;
 const FPS_WINDOW_MS = 5000;
@@ -95,7 +96,7 @@ export function createCameraIngest(deps: CameraIngestDeps): CameraIngest {
   const log = deps.log.child({ camera: camera.name });
   const now = deps.now ?? Date.now;
   const ffmpegPath = deps.ffmpegPath ?? 'ffmpeg';
-  const backoff = createBackoff({ ...(deps.backoff ?? DEFAULT_BACKOFF), jitter: 'decorrelated' });
+  const backoff = createBackoff({ ...(deps.backoff ?? DEFAULT_BACKOFF), jitter: 'equal' });
   const size = frameBytes(camera);
   const stallMs = camera.stallTimeoutS * 1000;
   const playsOnce = resolveFfmpegInput(camera.url).kind === 'file' && !camera.loop;

@@ -27,7 +27,14 @@ export interface ServiceHarness {
   kill9(): Promise<void>;
 }
 
-export async function startService(opts: { brokerUrl: string; config: Record<string, unknown>; dataDir?: string; env?: NodeJS.ProcessEnv }): Promise<ServiceHarness> {
+export async function startService(opts: {
+  brokerUrl: string;
+  config: Record<string, unknown>;
+  dataDir?: string;
+  env?: NodeJS.ProcessEnv;
+  /** A persistent QoS 1 subscriber session (clean: false), so messages sent while it is offline are kept for it. */
+  persistentSubscriber?: boolean;
+}): Promise<ServiceHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'cw-svc-'));
   const httpPort = await freePort();
   const config = {
@@ -41,7 +48,11 @@ export async function startService(opts: { brokerUrl: string; config: Record<str
   writeFileSync(configPath, stringify(config));
 
   const messages: Received[] = [];
-  const sub: MqttClient = mqtt.connect(opts.brokerUrl, { clientId: `test-sub-${process.pid}-${Date.now()}`, reconnectPeriod: 500 });
+  const sub: MqttClient = mqtt.connect(opts.brokerUrl, {
+    clientId: `test-sub-${process.pid}-${Date.now()}`,
+    reconnectPeriod: 500,
+    clean: !opts.persistentSubscriber,
+  });
   sub.on('message', (topic, payload, packet) => messages.push({ topic, payload, retain: packet.retain, atMs: Date.now() }));
   await new Promise<void>((resolve, reject) => {
     sub.once('connect', () => sub.subscribe(['catwatch/#', 'homeassistant/#'], { qos: 1 }, (err) => (err ? reject(err) : resolve())));

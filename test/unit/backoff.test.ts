@@ -51,3 +51,15 @@ test('rejects nonsensical bounds', () => {
   assert.throws(() => createBackoff({ initialMs: 0, maxMs: 10, healthyResetMs: 1 }), RangeError);
   assert.throws(() => createBackoff({ initialMs: 100, maxMs: 10, healthyResetMs: 1 }), RangeError);
 });
+
+test('equal jitter: between half and all of an exponential ceiling, capped', () => {
+  const values = [0, 0.5, 0.999, 0.25, 0.75, 0.1, 0.9, 0.3];
+  let i = 0;
+  const backoff = createBackoff({ initialMs: 1000, maxMs: 8000, healthyResetMs: 5000, jitter: 'equal', random: () => values[i++ % values.length] });
+  const delays = Array.from({ length: 8 }, () => backoff.next());
+  const ceilings = [1000, 2000, 4000, 8000, 8000, 8000, 8000, 8000];
+  delays.forEach((d, k) => {
+    assert.ok(d >= ceilings[k] / 2 && d <= ceilings[k], `attempt ${k}: ${d} ms outside [${ceilings[k] / 2}, ${ceilings[k]}]`);
+  });
+  assert.equal(backoff.next(5000), 500, 'a healthy run starts over at half the first ceiling (random 0)');
+});
