@@ -17,10 +17,19 @@ import { createScoreStage } from './score/score-stage.js';
 import { createModelWatcher } from './registry/model-watcher.js';
 import { createRegistry, cleanRegistryTemp } from './registry/registry.js';
 import { createEventsStage } from './events/events-stage.js';
+import { createTrainSupervisor } from './train/train-supervisor.js';
+import { createMineStage } from './mine/mine-stage.js';
+import { createSampleCommandHandler } from './mine/sample-command.js';
+import { createSampleStore } from './store/sample-store.js';
 import { createStatsReporter } from './publish/stats-reporter.js';
 import { createEventBus, type EventBus } from './util/event-bus.js';
 import type { Logger } from './util/log.js';
 import { bundledModelsDir, packageVersion } from './util/package-root.js';
+import { createSdNotifier } from './util/sd-notify.js';
+import { createHealth } from './web/health.js';
+import { createHttpServer } from './web/http-server.js';
+import { createMetrics } from './web/metrics.js';
+import { createSdWatchdog } from './web/sd-watchdog.js';
 
 export interface Stage {
   readonly name: string;
@@ -30,6 +39,10 @@ export interface Stage {
 
 export interface ServiceDeps {
   config: Config;
+  /** The config file: the training child reads the same one. */
+  configPath: string;
+  /** The `catwatch` CLI script, run as the training child process. */
+  cliPath: string;
   log: Logger;
 }
 
@@ -46,6 +59,7 @@ export function createService(deps: ServiceDeps): Service {
   const bus = createEventBus(log.child({ component: 'bus' }));
   const started: Stage[] = [];
   const liveConfigListeners: Array<(next: Config) => void | Promise<void>> = [];
+  const configChangeListeners: Array<(previous: Config, next: Config) => void> = [];
   let db: Db | undefined;
 
   function publisherFor(outbox: Outbox, stages: Stage[]): MqttPublisher {
@@ -79,14 +93,19 @@ export function createService(deps: ServiceDeps): Service {
       batchSize: config.model.batchSize,
     });
 
-    const events = createEventsStage({ config: () => config, publisher, log });
+    const events = createEventsStage({ config: () => config, publisher, log, onTransition: (p) => metrics.recordEvent(p.camera, p.type) });
+    const samples = createSampleStore({ db, dataDir: config.dataDir, log });
+    const mine = createMineStage({ config: () => config, store: samples, log, onMined: (s) => bus.emit('sample-mined', { camera: s.camera, id: s.id }) });
+    publisher.onCommand(publisher.topics.samplesSet, createSampleCommandHandler({ store: samples, log }));
     // Closures below refer to stages declared further down; they only run once everything is started.
     const score = createScoreStage({
       embed: (images) => pool.embed(images),
       log,
       onScored: (scored) => {
         stats.recordScored(scored);
+        metrics.recordInference(scored.inferenceMs);
         events.observe(scored);
+        mine.observe(scored);
       },
     });
     const stats = createStatsReporter({ config: () => config, publisher, outbox, pool, log, cameraStats: () => cameras.stats(), scoreStats: (c) => score.stats(c), modelVersion: () => score.model()?.version ?? 'none' });
@@ -98,6 +117,7 @@ export function createService(deps: ServiceDeps): Service {
       onStatus: (camera, status) => {
         if (status.connected) {
           motion.reset(camera);
+          mine.reset(camera);
           bus.emit('camera-up', { camera });
         } else {
           bus.emit('camera-down', { camera, reason: status.reason ?? 'disconnected' });
@@ -125,6 +145,7 @@ export function createService(deps: ServiceDeps): Service {
       },
     });
     stages.push({ name: 'events', start: () => events.start(), stop: () => events.stop() });
+    stages.push({ name: 'mine', start: () => mine.start(), stop: () => mine.stop() });
     stages.push({
       name: 'discovery',
       start: () =>
@@ -142,8 +163,31 @@ export function createService(deps: ServiceDeps): Service {
         }),
       stop: () => undefined,
     });
+    const trainer = createTrainSupervisor({
+      config: () => config,
+      configPath: deps.configPath,
+      cliPath: deps.cliPath,
+      db,
+      log,
+      onState: (state) => {
+        bus.emit('train-state', state);
+        publisher.publishLatest(publisher.topics.trainState, JSON.stringify({ ...state, at: Date.now() / 1000 }), { retain: true, qos: 1 });
+      },
+    });
+    publisher.onCommand(publisher.topics.trainSet, () => trainer.request('mqtt train/set'));
+    stages.push({ name: 'train', start: () => trainer.start(), stop: () => trainer.stop() });
+    configChangeListeners.push((previous, next) => trainer.applyConfig(previous, next));
     stages.push({ name: 'stats', start: () => stats.start(), stop: () => stats.stop() });
     stages.push({ name: 'cameras', start: () => cameras.start(), stop: () => cameras.stop() });
+    const metrics = createMetrics({ cameraStats: () => cameras.stats(), droppedFrames: (c) => score.stats(c).dropped, outboxDepth: () => outbox.depth(), bus });
+    const health = createHealth({ config: () => config, cameraStats: () => cameras.stats(), modelVersion: () => score.model()?.version });
+    stages.push({ name: 'metrics', start: () => metrics.start(), stop: () => metrics.stop() });
+    if (config.http.enabled) {
+      const http = createHttpServer({ host: config.http.host, port: config.http.port, health: () => health.check(), metrics: metrics.registry, log });
+      stages.push({ name: 'http', start: () => http.start(), stop: () => http.stop() });
+    }
+    const watchdog = createSdWatchdog({ notifier: createSdNotifier({ log }), framesFlowing: () => health.framesFlowing(), log });
+    stages.push({ name: 'watchdog', start: () => watchdog.start(), stop: () => watchdog.stop() });
     liveConfigListeners.push((next) => motion.applyConfig(next), () => events.applyConfig(), (next) => cameras.applyConfig(next));
     return stages;
   }
@@ -181,7 +225,9 @@ export function createService(deps: ServiceDeps): Service {
       }
       if (diff.restartRequired.length > 0) log.warn({ paths: diff.restartRequired }, 'config changes need a restart to apply');
       log.info({ changed: diff.changed }, 'config reloaded');
+      const previous = config;
       config = next;
+      for (const listener of configChangeListeners) listener(previous, next);
       for (const listener of liveConfigListeners) {
         Promise.resolve(listener(next)).catch((err: unknown) => log.error({ err }, 'applying config change failed'));
       }

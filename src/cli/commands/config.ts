@@ -1,5 +1,6 @@
 /** `catwatch config check|schema|show`. */
 import { configJsonSchema } from '../../config/schema.js';
+import { configReferenceMarkdown } from '../../config/config-docs.js';
 import { loadConfig, resolveConfigPath } from '../../config/load-config.js';
 import { CatwatchError, EXIT_OK } from '../../util/errors.js';
 import { CONFIG_HELP, CONFIG_OPTION, parseCommandArgs, type Command } from '../command.js';
@@ -9,6 +10,7 @@ const HELP = `Usage: catwatch config <check|schema|show> [options]
   check    validate the config file; exit 0 when valid, 2 naming every bad key otherwise
   schema   print the JSON schema of the config file
   show     print the effective config (defaults filled in, secrets hidden) as JSON
+  docs     print the configuration reference (Markdown, as in README.md)
 
 Options:
 ${CONFIG_HELP}
@@ -27,6 +29,9 @@ export const configCommand: Command = {
       case 'schema':
         io.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
         return EXIT_OK;
+      case 'docs':
+        io.stdout.write(configReferenceMarkdown());
+        return EXIT_OK;
       case 'check': {
         const path = resolveConfigPath(values.config);
         const config = loadConfig(path);
@@ -40,7 +45,7 @@ export const configCommand: Command = {
         return EXIT_OK;
       }
       default:
-        throw new CatwatchError('E_USAGE', action ? `unknown config action ${action} (expected check, schema or show)` : 'missing action: check, schema or show');
+        throw new CatwatchError('E_USAGE', action ? `unknown config action ${action} (expected check, schema, show or docs)` : 'missing action: check, schema, show or docs');
     }
   },
 };

@@ -2,11 +2,13 @@
  * `catwatch run`: the long-running service. SIGTERM/SIGINT stop the stages in reverse order within a bounded time
  * (then exit anyway, so systemd never has to SIGKILL us); SIGHUP and edits of the config file reload it.
  */
+import { fileURLToPath } from 'node:url';
 import { loadConfig, resolveConfigPath } from '../../config/load-config.js';
 import { createConfigWatcher } from '../../config/watch-config.js';
 import { createService } from '../../main.js';
 import { EXIT_FAILURE, EXIT_OK } from '../../util/errors.js';
 import { createLogger } from '../../util/log.js';
+import { createSdNotifier } from '../../util/sd-notify.js';
 import { CONFIG_HELP, CONFIG_OPTION, parseCommandArgs, type Command } from '../command.js';
 
 const STOP_TIMEOUT_MS = 4000;
@@ -31,7 +33,8 @@ export const runCommand: Command = {
     const config = loadConfig(path);
     const log = createLogger({ level: config.log.level });
     log.info({ configPath: path }, 'config loaded');
-    const service = createService({ config, log });
+    const service = createService({ config, configPath: path, cliPath: fileURLToPath(new URL('../index.js', import.meta.url)), log });
+    const notifier = createSdNotifier({ log });
     const watcher = createConfigWatcher({
       path,
       log,
@@ -50,6 +53,8 @@ export const runCommand: Command = {
     const stop = (signal: string): Promise<number> => {
       stopping ??= (async () => {
         log.info({ signal }, 'stopping');
+        // Not awaited: telling systemd must never delay the stop itself.
+        void notifier.stopping();
         watcher.stop();
         const timer = setTimeout(() => {
           log.error({ timeoutMs: STOP_TIMEOUT_MS }, 'stages did not stop in time, exiting anyway');
@@ -81,6 +86,7 @@ export const runCommand: Command = {
       throw err;
     }
     watcher.start();
+    await notifier.ready();
     const code = await done;
     // Give pino's transport a moment to flush, then leave even if a stray handle would keep the loop alive.
     setTimeout(() => process.exit(code), 100).unref();

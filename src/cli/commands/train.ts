@@ -47,6 +47,9 @@ export const trainCommand: Command = {
       force: { type: 'boolean' },
       json: { type: 'boolean' },
     });
+    // Run as the service's training child: die with the service (its IPC channel closes when it dies, even by
+    // kill -9), so an orphaned training can never make a model current behind a restarted service's back.
+    if (process.send) process.on('disconnect', () => process.exit(1));
     const ctx = openModelContext(values, { quiet: Boolean(values.json) });
     const { config } = ctx;
     const positives = values.positives ?? (config.model.positives ? [config.model.positives] : []);

@@ -1,0 +1,144 @@
+/**
+ * The mine stage: sees every scored frame (beside the events stage), lets the policy pick candidate hard negatives,
+ * hashes the survivors for dedup and hands them to the sample store. `observe` runs on the scoring path and never
+ * waits: JPEG encoding and the durable writes happen in a small bounded queue, and a candidate that finds the queue
+ * full is dropped and counted. After each write the disk quota is enforced.
+ */
+import type { Config } from '../config/schema.js';
+import type { ScoredFrame } from '../score/score-stage.js';
+import type { Logger } from '../util/log.js';
+import type { SampleRecord, SampleStore } from '../store/sample-store.js';
+import { createMinePolicy, type Candidate } from './mine-policy.js';
+import { dHash, hashToHex } from './perceptual-hash.js';
+
+export interface MineStageDeps {
+  config: () => Config;
+  store: SampleStore;
+  log: Logger;
+  onMined?: (sample: SampleRecord) => void;
+  now?: () => number;
+  /** Candidates waiting for the store; more are dropped. */
+  queueMax?: number;
+  /** How long stop() waits for queued writes. */
+  stopWaitMs?: number;
+  /** How often undecided candidates are checked against the clock. */
+  flushIntervalMs?: number;
+}
+
+interface Job { candidate: Candidate<ScoredFrame>; phash: string }
+
+export interface MineStats { mined: number; dropped: number; failed: number; queued: number; pending: number; duplicates: number; rateLimited: number }
+
+export function createMineStage(deps: MineStageDeps) {
+  const log = deps.log.child({ component: 'mine' });
+  const now = deps.now ?? Date.now;
+  const queueMax = deps.queueMax ?? 4;
+  const policy = createMinePolicy<ScoredFrame>({ options: () => deps.config().mine, now });
+  const queue: Job[] = [];
+  let writing: Promise<void> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let running = false;
+  let mined = 0;
+  let dropped = 0;
+  let failed = 0;
+
+  async function write(job: Job): Promise<void> {
+    const { candidate, phash } = job;
+    const scored = candidate.item;
+    const record = await deps.store.add({
+      camera: candidate.camera,
+      capturedAtMs: candidate.timeMs,
+      score: candidate.score,
+      reason: candidate.reason,
+      modelVersion: scored.model.version,
+      phash,
+      crop: scored.crop ?? scored.frame,
+      frame: scored.frame,
+      embedding: scored.embedding,
+      backboneId: scored.model.backboneId,
+    });
+    mined++;
+    log.debug({ id: record.id, camera: record.camera, reason: record.reason, score: record.score }, 'sample mined');
+    deps.store.enforceQuota(deps.config().mine.quotaMb);
+    deps.onMined?.(record);
+  }
+
+  function drain(): void {
+    if (writing) return;
+    const job = queue.shift();
+    if (!job) return;
+    writing = write(job)
+      .catch((err: unknown) => {
+        failed++;
+        log.warn({ camera: job.candidate.camera, err: (err as Error).message }, 'storing a mined sample failed');
+      })
+      .finally(() => {
+        writing = undefined;
+        drain();
+      });
+  }
+
+  function consider(candidates: Array<Candidate<ScoredFrame>>): void {
+    for (const candidate of candidates) {
+      // Full queue first: a dropped candidate must not use up a slot of the rate limit or shadow a later duplicate.
+      if (queue.length >= queueMax) {
+        dropped++;
+        continue;
+      }
+      const scored = candidate.item;
+      const hash = dHash(scored.crop ?? scored.frame);
+      if (policy.admit(candidate.camera, hash) !== 'kept') continue;
+      queue.push({ candidate, phash: hashToHex(hash) });
+    }
+    drain();
+  }
+
+  return {
+    /** Recovers the store (a crash may have left temp or orphan files), then mines. */
+    start(): void {
+      const recovered = deps.store.recover();
+      log.info({ samples: deps.store.count(), orphanFiles: recovered.orphanFiles, tempFiles: recovered.tempFiles, missingRows: recovered.missingRows.length }, 'sample store ready');
+      running = true;
+      timer = setInterval(() => consider(policy.flush()), deps.flushIntervalMs ?? 500);
+      timer.unref();
+    },
+
+    observe(scored: ScoredFrame): void {
+      if (!running || !deps.config().mine.enabled) return;
+      try {
+        const { camera, capturedAtMs } = scored.frame;
+        consider(policy.observe({ camera, timeMs: capturedAtMs, score: scored.score, threshold: scored.model.threshold }, scored));
+      } catch (err) {
+        // Mining is a side job of scoring: a bad frame must not break the caller's loop.
+        log.warn({ camera: scored.frame.camera, err: (err as Error).message }, 'mining a frame failed');
+      }
+    },
+
+    /** Forget a camera's neighbourhood (after a reconnect the earlier frames are not its neighbours). */
+    reset(camera: string): void {
+      policy.reset(camera);
+    },
+
+    /** Undecided candidates are dropped; queued writes get up to stopWaitMs to finish. */
+    async stop(): Promise<void> {
+      running = false;
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      // Real time, not the injected clock: this is a wait, not a policy decision.
+      const deadline = Date.now() + (deps.stopWaitMs ?? 2000);
+      while ((writing || queue.length > 0) && Date.now() < deadline) {
+        await Promise.race([writing, new Promise((resolve) => setTimeout(resolve, 50))]);
+      }
+      if (queue.length > 0 || writing) log.warn({ left: queue.length + (writing ? 1 : 0) }, 'mined samples not stored before stop');
+      dropped += queue.length;
+      queue.length = 0;
+    },
+
+    stats(): MineStats {
+      const c = policy.counters();
+      return { mined, dropped, failed, queued: queue.length, pending: policy.pendingCount(), duplicates: c.duplicates, rateLimited: c.rateLimited };
+    },
+  };
+}
+
+export type MineStage = ReturnType<typeof createMineStage>;

@@ -1,0 +1,155 @@
+/**
+ * The retraining loop of the running service. Training runs as a separate low-priority child process (`catwatch
+ * train --json`): its contract is one JSON line on stdout and the exit code, so a crash or an out-of-memory kill
+ * in training can never take detection down. One training at a time; a trigger during training is queued once.
+ * The child dies with the service (IPC channel), so a kill -9 of the service can never leave a half-done swap.
+ * Triggers: the config token train.request changed, train.schedule, train.minNewSamples new mined samples, the
+ * MQTT topic <base>/train/set. The model watcher picks up the new current version; nothing restarts.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { setPriority } from 'node:os';
+import type { Config } from '../config/schema.js';
+import type { Db } from '../store/database.js';
+import type { Logger } from '../util/log.js';
+import type { ControlEvents } from '../util/event-bus.js';
+import { isScheduleDue } from './schedule.js';
+
+type TrainState = ControlEvents['train-state'];
+
+export interface TrainSupervisorDeps {
+  config: () => Config;
+  configPath: string;
+  db: Db;
+  log: Logger;
+  /** The `catwatch` CLI entry (dist/src/cli/index.js). */
+  cliPath: string;
+  onState: (state: TrainState) => void;
+  checkIntervalMs?: number;
+  now?: () => number;
+}
+
+export function createTrainSupervisor(deps: TrainSupervisorDeps) {
+  const log = deps.log.child({ component: 'train' });
+  const now = deps.now ?? Date.now;
+  let child: ChildProcess | undefined;
+  let queued: string | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let stopping = false;
+
+  const lastRun = deps.db.prepare('SELECT started_at, max_sample_id FROM train_runs ORDER BY id DESC LIMIT 1');
+  const insertRun = deps.db.prepare('INSERT INTO train_runs (started_at, reason, max_sample_id) VALUES (?, ?, (SELECT COALESCE(MAX(id), 0) FROM samples))');
+  const finishRun = deps.db.prepare('UPDATE train_runs SET finished_at = ?, outcome = ?, version = ? WHERE id = ?');
+  const newSamples = deps.db.prepare("SELECT COUNT(*) AS n FROM samples WHERE id > ? AND state != 'rejected'");
+
+  function launch(reason: string): void {
+    const config = deps.config();
+    if (!config.model.positives) {
+      log.error({ reason }, 'retraining needs model.positives (a folder of target photos); not started');
+      deps.onState({ state: 'failed', reason, message: 'model.positives is not set' });
+      return;
+    }
+    const runId = Number(insertRun.run(now(), reason).lastInsertRowid);
+    log.info({ reason }, 'training started');
+    deps.onState({ state: 'running', reason });
+    const proc = spawn(process.execPath, [deps.cliPath, 'train', '--config', deps.configPath, '--json', '--reason', reason], {
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      env: { ...process.env, CATWATCH_LOG_LEVEL: 'warn' },
+    });
+    child = proc;
+    try {
+      if (proc.pid) setPriority(proc.pid, config.train.nice);
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'could not lower the training priority');
+    }
+    let stdout = '';
+    let stderr = '';
+    proc.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+    proc.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+    proc.on('error', (err) => log.error({ err: err.message }, 'training process failed to start'));
+    proc.on('exit', (code, signal) => {
+      child = undefined;
+      const line = stdout.trim().split('\n').pop() ?? '';
+      let result: { version?: string; accepted?: boolean; decision?: string; metrics?: Record<string, number> } | undefined;
+      try {
+        result = line ? (JSON.parse(line) as typeof result) : undefined;
+      } catch {
+        result = undefined;
+      }
+      if (code === 0 && result?.version) {
+        const state = result.accepted ? 'complete' : 'rejected';
+        finishRun.run(now(), state, result.version, runId);
+        log.info({ reason, version: result.version, accepted: result.accepted, decision: result.decision }, 'training finished');
+        deps.onState({ state, reason, version: result.version, message: result.decision, metrics: pickNumbers(result.metrics) });
+      } else {
+        const message = stderr.trim().split('\n').filter(Boolean).pop() ?? `exit ${code ?? signal}`;
+        finishRun.run(now(), 'failed', null, runId);
+        if (!stopping) log.error({ reason, code, signal, message }, 'training failed');
+        deps.onState({ state: 'failed', reason, message });
+      }
+      if (queued && !stopping) {
+        const next = queued;
+        queued = undefined;
+        launch(next);
+      }
+    });
+  }
+
+  function checkPeriodic(): void {
+    const config = deps.config();
+    const last = lastRun.get() as { started_at: number; max_sample_id: number } | undefined;
+    if (isScheduleDue(config.train.schedule, last?.started_at, now())) {
+      request(`schedule ${config.train.schedule}`);
+      return;
+    }
+    if (config.train.minNewSamples > 0) {
+      const fresh = (newSamples.get(last?.max_sample_id ?? 0) as { n: number }).n;
+      if (fresh >= config.train.minNewSamples) request(`${fresh} new mined samples (minNewSamples ${config.train.minNewSamples})`);
+    }
+  }
+
+  function request(reason: string): void {
+    if (stopping) return;
+    if (child) {
+      if (!queued) log.info({ reason }, 'training requested while one runs: queued');
+      queued ??= reason;
+      return;
+    }
+    launch(reason);
+  }
+
+  return {
+    start() {
+      stopping = false;
+      timer = setInterval(() => {
+        try {
+          checkPeriodic();
+        } catch (err) {
+          log.error({ err }, 'training trigger check failed');
+        }
+      }, deps.checkIntervalMs ?? 60_000);
+      timer.unref();
+    },
+    async stop() {
+      stopping = true;
+      clearInterval(timer);
+      const proc = child;
+      if (!proc) return;
+      const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+      proc.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
+      if (proc.exitCode === null) proc.kill('SIGKILL');
+    },
+    request,
+    running: () => child !== undefined,
+    /** Called on config reload: a changed train.request token asks for a retrain. */
+    applyConfig(previous: Config, next: Config) {
+      if (next.train.request !== undefined && next.train.request !== previous.train.request) request(`config train.request changed to ${JSON.stringify(next.train.request)}`);
+    },
+  };
+}
+
+function pickNumbers(metrics: Record<string, number> | undefined): Record<string, number> | undefined {
+  if (!metrics) return undefined;
+  const keys = ['auroc', 'fprAt95Tpr', 'nearFprAt95Tpr', 'threshold', 'precision', 'recall', 'fprAtThreshold'];
+  return Object.fromEntries(keys.filter((k) => Number.isFinite(metrics[k])).map((k) => [k, metrics[k]]));
+}

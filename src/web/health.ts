@@ -1,0 +1,82 @@
+/**
+ * Is the service doing its job? Every enabled camera delivered a frame recently AND a model is loaded. The same
+ * per-camera rule feeds /healthz and the systemd watchdog, so "unhealthy" and "killed by the watchdog" never
+ * disagree about what a stalled camera is.
+ */
+import type { CameraConfig, Config } from '../config/schema.js';
+import type { CameraIngestStats } from '../ingest/camera-ingest.js';
+
+export interface HealthCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+  /** Set on camera checks, so a client can name the failing camera without parsing `name`. */
+  camera?: string;
+}
+
+export interface HealthReport {
+  ok: boolean;
+  checks: HealthCheck[];
+}
+
+export interface HealthDeps {
+  config: () => Config;
+  cameraStats: () => Map<string, CameraIngestStats>;
+  /** Version of the loaded model, undefined while none is. */
+  modelVersion: () => string | undefined;
+  now?: () => number;
+}
+
+/**
+ * How long a camera may go without a frame: its stall timeout, but at least three frame intervals, so a camera
+ * decoding at a very low detectFps is not called stalled between two frames.
+ */
+export function frameMaxAgeMs(camera: Pick<CameraConfig, 'stallTimeoutS' | 'detectFps'>): number {
+  return Math.max(camera.stallTimeoutS, 3 / camera.detectFps) * 1000;
+}
+
+export function createHealth(deps: HealthDeps) {
+  const now = deps.now ?? Date.now;
+  /** When each camera was first seen running: the watchdog's grace period before its first frame. */
+  const firstSeenAtMs = new Map<string, number>();
+
+  function cameraAges(): Array<{ camera: CameraConfig; lastFrameAtMs: number | undefined; sinceMs: number; running: boolean }> {
+    const stats = deps.cameraStats();
+    const t = now();
+    const enabled = deps.config().cameras.filter((c) => c.enabled);
+    for (const name of firstSeenAtMs.keys()) if (!stats.has(name)) firstSeenAtMs.delete(name);
+    return enabled.map((camera) => {
+      const s = stats.get(camera.name);
+      if (s && !firstSeenAtMs.has(camera.name)) firstSeenAtMs.set(camera.name, t);
+      const since = s?.lastFrameAtMs ?? firstSeenAtMs.get(camera.name) ?? t;
+      return { camera, lastFrameAtMs: s?.lastFrameAtMs, sinceMs: t - since, running: s !== undefined };
+    });
+  }
+
+  return {
+    check(): HealthReport {
+      const checks: HealthCheck[] = cameraAges().map(({ camera, lastFrameAtMs, sinceMs, running }) => {
+        const limitMs = frameMaxAgeMs(camera);
+        const base = { name: `camera ${camera.name}`, camera: camera.name };
+        if (!running) return { ...base, ok: false, detail: 'not running' };
+        if (lastFrameAtMs === undefined) return { ...base, ok: false, detail: 'no frame yet' };
+        const ok = sinceMs <= limitMs;
+        return { ...base, ok, detail: `last frame ${(sinceMs / 1000).toFixed(1)} s ago (limit ${limitMs / 1000} s)` };
+      });
+      const version = deps.modelVersion();
+      checks.push({ name: 'model', ok: version !== undefined, detail: version === undefined ? 'no model loaded' : `version ${version}` });
+      return { ok: checks.every((c) => c.ok), checks };
+    },
+    /**
+     * For the watchdog (issue 6: pings only while frames flow or no camera is configured): true when no camera is
+     * enabled, or every enabled camera delivered a frame within its limit (a camera that has not delivered one yet
+     * counts from when it was first seen running). Trade-off, documented in README: a camera that stays down makes
+     * systemd restart the service every WatchdogSec; disable that camera until it is fixed.
+     */
+    framesFlowing(): boolean {
+      return cameraAges().every(({ camera, sinceMs }) => sinceMs <= frameMaxAgeMs(camera));
+    },
+  };
+}
+
+export type Health = ReturnType<typeof createHealth>;

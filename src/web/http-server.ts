@@ -1,0 +1,88 @@
+/**
+ * The operations endpoint (node:http, no framework): GET /healthz → 200 or 503 with the checks as JSON, GET /metrics
+ * → Prometheus text. Read-only and small on purpose; it binds to loopback by default (config `http.host`).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../util/log.js';
+import type { HealthReport } from './health.js';
+
+export interface HttpServerDeps {
+  host: string;
+  /** 0 = any free port (tests); read the chosen one from `port()` after start. */
+  port: number;
+  health: () => HealthReport;
+  metrics: Registry;
+  log: Logger;
+}
+
+export interface HttpServer {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** The bound port, once started. */
+  port(): number;
+}
+
+/** Idle keep-alive connections are closed after this long, so stop() never waits on a scraper's open socket. */
+const KEEP_ALIVE_MS = 5000;
+
+export function createHttpServer(deps: HttpServerDeps): HttpServer {
+  const log = deps.log.child({ component: 'http' });
+  let server: Server | undefined;
+
+  function send(res: ServerResponse, status: number, type: string, body: string): void {
+    res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('allow', 'GET, HEAD');
+      return send(res, 405, 'text/plain; charset=utf-8', 'method not allowed\n');
+    }
+    if (path === '/healthz') {
+      const report = deps.health();
+      return send(res, report.ok ? 200 : 503, 'application/json; charset=utf-8', `${JSON.stringify(report)}\n`);
+    }
+    if (path === '/metrics') return send(res, 200, deps.metrics.contentType, await deps.metrics.metrics());
+    send(res, 404, 'text/plain; charset=utf-8', 'not found; try /healthz or /metrics\n');
+  }
+
+  return {
+    start() {
+      const s = createServer({ keepAliveTimeout: KEEP_ALIVE_MS }, (req, res) => {
+        handle(req, res).catch((err: unknown) => {
+          log.error({ err, url: req.url }, 'http request failed');
+          if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'internal error\n');
+          else res.destroy();
+        });
+      });
+      server = s;
+      return new Promise((resolve, reject) => {
+        s.once('error', reject);
+        s.listen({ host: deps.host, port: deps.port }, () => {
+          s.off('error', reject);
+          s.on('error', (err) => log.error({ err }, 'http server error'));
+          log.info({ host: deps.host, port: (s.address() as AddressInfo).port }, 'http endpoint listening');
+          resolve();
+        });
+      });
+    },
+    stop() {
+      const s = server;
+      server = undefined;
+      if (!s) return Promise.resolve();
+      return new Promise((resolve) => {
+        s.close(() => resolve());
+        s.closeAllConnections();
+      });
+    },
+    port() {
+      const address = server?.address();
+      if (!address || typeof address === 'string') throw new Error('http server is not listening');
+      return address.port;
+    },
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * Prometheus metrics (prom-client) in one registry of our own (not the global one, so several services or tests in
+ * one process never clash). Counters that the stages already keep (frames, drops, ffmpeg restarts) are read at
+ * scrape time; the rest are counted as they happen through the record* functions and the control bus.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { CameraIngestStats } from '../ingest/camera-ingest.js';
+import type { EventBus } from '../util/event-bus.js';
+
+export interface MetricsDeps {
+  cameraStats: () => Map<string, CameraIngestStats>;
+  /** Frames the score stage replaced with a newer one before scoring them. */
+  droppedFrames: (camera: string) => number;
+  outboxDepth: () => number;
+  bus: EventBus;
+}
+
+const PREFIX = 'catwatch_';
+/** Seconds; backbone calls take from about 5 ms (GPU) to about 1 s (a busy small CPU). */
+const INFERENCE_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+const BUS_OWNER = 'metrics';
+
+export function createMetrics(deps: MetricsDeps) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: PREFIX });
+
+  /** A counter whose per-camera values are the stage's own running totals, copied at scrape time. */
+  function cameraCounter(name: string, help: string, value: (camera: string, s: CameraIngestStats) => number): void {
+    new Counter({
+      name: PREFIX + name,
+      help,
+      labelNames: ['camera'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [camera, s] of deps.cameraStats()) this.inc({ camera }, value(camera, s));
+      },
+    });
+  }
+  cameraCounter('frames_total', 'Frames decoded per camera.', (_c, s) => s.frames);
+  cameraCounter('dropped_frames_total', 'Frames replaced by a newer one before they were scored (the model was behind).', (c) => deps.droppedFrames(c));
+  cameraCounter('ffmpeg_restarts_total', 'ffmpeg restarts per camera (stalls, exits, reconnects).', (_c, s) => s.restarts);
+  new Gauge({
+    name: `${PREFIX}mqtt_outbox_depth`,
+    help: 'Events waiting in the durable outbox for the broker.',
+    registers: [registry],
+    collect() {
+      this.set(deps.outboxDepth());
+    },
+  });
+  const inference = new Histogram({
+    name: `${PREFIX}inference_seconds`,
+    help: 'Backbone + head time per scored frame (all its regions in one batch).',
+    buckets: INFERENCE_BUCKETS_S,
+    registers: [registry],
+  });
+  const events = new Counter({ name: `${PREFIX}events_total`, help: 'Event transitions published, by camera and type (new, update, end).', labelNames: ['camera', 'type'], registers: [registry] });
+  const mined = new Counter({ name: `${PREFIX}mined_samples_total`, help: 'Frames kept as candidate hard negatives, per camera.', labelNames: ['camera'], registers: [registry] });
+  const trainings = new Counter({ name: `${PREFIX}training_runs_total`, help: 'Finished training runs by outcome (complete, failed, rejected).', labelNames: ['outcome'], registers: [registry] });
+
+  return {
+    registry,
+    start() {
+      deps.bus.on('sample-mined', BUS_OWNER, ({ camera }) => mined.inc({ camera }));
+      deps.bus.on('train-state', BUS_OWNER, ({ state }) => {
+        if (state === 'complete' || state === 'failed' || state === 'rejected') trainings.inc({ outcome: state });
+      });
+    },
+    stop() {
+      deps.bus.removeOwner(BUS_OWNER);
+    },
+    recordInference(ms: number) {
+      inference.observe(ms / 1000);
+    },
+    recordEvent(camera: string, type: string) {
+      events.inc({ camera, type });
+    },
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,78 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { CameraIngestStats } from '../../src/ingest/camera-ingest.js';
+import { createEventBus } from '../../src/util/event-bus.js';
+import { silentLogger } from '../../src/util/log.js';
+import type { HealthReport } from '../../src/web/health.js';
+import { createHttpServer } from '../../src/web/http-server.js';
+import { createMetrics } from '../../src/web/metrics.js';
+
+function camera(frames: number, restarts: number): CameraIngestStats {
+  return { frames, restarts, lastFrameAtMs: Date.now(), connected: true, fps: 5, ended: false, lastError: undefined, stderrTail: [] };
+}
+
+test('/healthz answers 200 or 503 with the checks, /metrics the Prometheus text, anything else 404', async (t) => {
+  const log = silentLogger();
+  const bus = createEventBus(log);
+  const cams = new Map([['front', camera(120, 2)]]);
+  let report: HealthReport = { ok: true, checks: [{ name: 'camera front', camera: 'front', ok: true, detail: 'fine' }] };
+  const metrics = createMetrics({ cameraStats: () => cams, droppedFrames: () => 7, outboxDepth: () => 3, bus });
+  metrics.start();
+  const server = createHttpServer({ host: '127.0.0.1', port: 0, health: () => report, metrics: metrics.registry, log });
+  await server.start();
+  t.after(async () => {
+    await server.stop();
+    metrics.stop();
+  });
+  const base = `http://127.0.0.1:${server.port()}`;
+
+  let res = await fetch(`${base}/healthz`);
+  assert.equal(res.status, 200);
+  assert.equal(((await res.json()) as HealthReport).ok, true);
+
+  report = { ok: false, checks: [{ name: 'camera front', camera: 'front', ok: false, detail: 'last frame 12.0 s ago (limit 10 s)' }] };
+  res = await fetch(`${base}/healthz`);
+  assert.equal(res.status, 503);
+  const body = (await res.json()) as HealthReport;
+  assert.deepEqual(body.checks.filter((c) => !c.ok).map((c) => c.camera), ['front']);
+
+  metrics.recordInference(42);
+  metrics.recordEvent('front', 'new');
+  bus.emit('sample-mined', { camera: 'front', id: 1 });
+  bus.emit('train-state', { state: 'running' });
+  bus.emit('train-state', { state: 'rejected' });
+  cams.set('front', camera(150, 2));
+  res = await fetch(`${base}/metrics`);
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type') ?? '', /text\/plain/);
+  const text = await res.text();
+  for (const line of [
+    'catwatch_frames_total{camera="front"} 150',
+    'catwatch_dropped_frames_total{camera="front"} 7',
+    'catwatch_ffmpeg_restarts_total{camera="front"} 2',
+    'catwatch_mqtt_outbox_depth 3',
+    'catwatch_inference_seconds_count 1',
+    'catwatch_inference_seconds_bucket{le="0.05"} 1',
+    'catwatch_events_total{camera="front",type="new"} 1',
+    'catwatch_mined_samples_total{camera="front"} 1',
+    'catwatch_training_runs_total{outcome="rejected"} 1',
+  ]) {
+    assert.ok(text.includes(line), `missing ${line}`);
+  }
+  assert.doesNotMatch(text, /outcome="running"/);
+  assert.match(text, /^catwatch_process_resident_memory_bytes \d+/m, 'default process metrics');
+
+  assert.equal((await fetch(`${base}/nope`)).status, 404);
+  assert.equal((await fetch(`${base}/metrics`, { method: 'POST' })).status, 405);
+});
+
+test('a port already in use fails start() with EADDRINUSE', async (t) => {
+  const log = silentLogger();
+  const metrics = createMetrics({ cameraStats: () => new Map(), droppedFrames: () => 0, outboxDepth: () => 0, bus: createEventBus(log) });
+  const health = (): HealthReport => ({ ok: true, checks: [] });
+  const first = createHttpServer({ host: '127.0.0.1', port: 0, health, metrics: metrics.registry, log });
+  await first.start();
+  t.after(() => first.stop());
+  const second = createHttpServer({ host: '127.0.0.1', port: first.port(), health, metrics: metrics.registry, log });
+  await assert.rejects(second.start(), /EADDRINUSE/);
+});
