@@ -3,7 +3,10 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runTracked } from '../helpers/processes.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { startRtspServer } from '../helpers/rtsp-server.js';
 import { startService } from '../helpers/service.js';
@@ -27,7 +30,14 @@ const camera = (url: string, extra: Record<string, unknown> = {}) => ({
 });
 
 test('a cat clip over RTSP gives one new and one end event, a snapshot, and state ON then OFF', { skip: skipWithoutShared() }, async () => {
-  const rtsp = await startRtspServer({ file: join(videoDir, 'cat_indoor_chair_vitgracer.mp4'), loop: false });
+  // The cat clip, then 10 s of a scene without a cat (so the event ends while the stream still runs).
+  const clip = join(mkdtempSync(join(tmpdir(), 'cw-det-')), 'cat-then-nocat.mp4');
+  await runTracked('ffmpeg', [
+    '-loglevel', 'error', '-i', join(videoDir, 'cat_indoor_chair_vitgracer.mp4'), '-i', join(videoDir, 'nocat_bottles_table_intel.mp4'),
+    '-filter_complex', '[0:v]scale=640:360,setsar=1,fps=15[a];[1:v]trim=0:10,setpts=PTS-STARTPTS,scale=640:360,setsar=1,fps=15[b];[a][b]concat=n=2:v=1[v]',
+    '-map', '[v]', '-c:v', 'libx264', '-preset', 'veryfast', '-g', '15', '-pix_fmt', 'yuv420p', clip,
+  ], 60_000);
+  const rtsp = await startRtspServer({ file: clip, loop: false });
   const svc = await startService({
     brokerUrl: broker.url,
     config: { model: { backbone: 'objectron' }, cameras: [camera(rtsp.url)], events: { minHits: 2, windowFrames: 4, quietPeriodS: 3 } },

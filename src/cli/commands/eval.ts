@@ -4,6 +4,7 @@
  * through the same cache as training, so a second run over the same photos only re-applies the head.
  */
 import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Config } from '../../config/schema.js';
 import { createTargetModel } from '../../score/target-model.js';
 import { positiveItems, negativeFolderItems } from '../../train/dataset.js';
@@ -69,6 +70,7 @@ export const evalCommand: Command = {
     const negatives = values.negatives ?? [];
     checkFolders(positives, 'positives');
     checkFolders(negatives, 'negatives');
+    if (values.report && !existsSync(dirname(resolve(values.report)))) throw new CatwatchError('E_USAGE', `--report ${values.report}: its folder does not exist`);
     const ctx = openModelContext(values, { quiet: true });
     const requested = values.model ? ctx.registry.load(values.model) : undefined;
     const { pool, info } = await startPool(ctx, requested ? backboneName(requested.manifest.backbone.id) : undefined);

@@ -1,0 +1,64 @@
+/**
+ * `npm run bench`: runs the benchmark scripts one after another, or those named on the command line:
+ *   npm run bench                                   every benchmark, in the order below
+ *   npm run bench -- model-study onnx-prior         a subset
+ *   npm run bench -- model-study -- --seeds 3       arguments after a second `--` go to each selected script
+ *   npm run bench -- --list                         the names
+ * Each script runs in its own Node process: they are plain scripts that run on import and parse their own argv,
+ * so a child process gives each its argv, memory and exit status unchanged. Results stay on stdout (JSON lines or
+ * markdown, as each script prints them); the runner's own lines go to stderr. Exit 1 when any script failed.
+ */
+import { spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+interface Bench { name: string; summary: string }
+
+const BENCHES: readonly Bench[] = [
+  { name: 'objectron-prior', summary: 'speed and zero-shot Cat prior of the npm-shipped Open Images detector' },
+  { name: 'onnx-prior', summary: 'speed and zero-shot ImageNet cat prior of MobileNetV2 int8 (ONNX Runtime)' },
+  { name: 'head-training', summary: 'time to train the head (logistic and MLP) on synthetic 1280-d data' },
+  { name: 'pipeline', summary: 'catwatch run with 1, 4, 16 RTSP cameras of 640x360 @ 5 fps, motion gating on/off: fps, regions/s, latency, CPU' },
+  { name: 'model-study', summary: 'prior vs head vs fusion, training positives, negative sources; writes bench/results/model-study.md' },
+];
+
+function runScript(bench: Bench, args: readonly string[]): Promise<number> {
+  const file = join(dirname(fileURLToPath(import.meta.url)), `${bench.name}.js`);
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [file, ...args], { stdio: 'inherit' });
+    child.on('error', (err) => {
+      process.stderr.write(`bench ${bench.name}: ${err.message}\n`);
+      resolve(1);
+    });
+    child.on('close', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const cut = argv.indexOf('--');
+  const names = cut >= 0 ? argv.slice(0, cut) : argv;
+  const args = cut >= 0 ? argv.slice(cut + 1) : [];
+  if (names.includes('--list') || names.includes('--help') || names.includes('-h')) {
+    process.stdout.write(`Usage: npm run bench [-- NAME... [-- ARGS...]]\n\n${BENCHES.map((b) => `  ${b.name.padEnd(16)} ${b.summary}`).join('\n')}\n`);
+    return 0;
+  }
+  const unknown = names.filter((n) => !BENCHES.some((b) => b.name === n));
+  if (unknown.length > 0) {
+    process.stderr.write(`unknown benchmark ${unknown.join(', ')}; known: ${BENCHES.map((b) => b.name).join(', ')}\n`);
+    return 2;
+  }
+  const selected = names.length > 0 ? BENCHES.filter((b) => names.includes(b.name)) : BENCHES;
+  const summary: string[] = [];
+  let failed = 0;
+  for (const bench of selected) {
+    process.stderr.write(`\n== bench ${bench.name}${args.length ? ` ${args.join(' ')}` : ''}\n`);
+    const started = performance.now();
+    const code = await runScript(bench, args);
+    if (code !== 0) failed++;
+    summary.push(`${bench.name.padEnd(16)} ${code === 0 ? 'ok    ' : `exit ${code}`} ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  }
+  process.stderr.write(`\n== bench summary\n${summary.join('\n')}\n`);
+  return failed > 0 ? 1 : 0;
+}
+
+process.exitCode = await main(process.argv.slice(2));
