@@ -1,0 +1,114 @@
+/**
+ * What the mining and retraining end-to-end tests share: a small training set (symlinks into the shared photos,
+ * never copies), a data folder with the pulled MobileNetV2 backbone, and thin wrappers that run the built CLI's
+ * `train`, `models list` and `samples list` with `--json` and parse the answer.
+ */
+import { mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { openDatabase } from '../../src/store/database.js';
+import { createSampleStore, type IntegrityReport } from '../../src/store/sample-store.js';
+import { silentLogger } from '../../src/util/log.js';
+import { runCli } from './cli.js';
+import { devDataDir, modelsMirrorDir } from './paths.js';
+
+export const BACKBONE = 'mobilenetv2-12-int8';
+
+export interface TrainingSet {
+  positives: string;
+  /** A folder of folders: one negative subcategory each. */
+  negatives: string;
+}
+
+/** Every `step`-th file of a folder, up to `count`, in name order (stable across runs). */
+function pick(folder: string, count: number, step: number): string[] {
+  return readdirSync(folder).sort().filter((_, i) => i % step === 0).slice(0, count).map((name) => join(folder, name));
+}
+
+function linkAll(files: string[], into: string): void {
+  mkdirSync(into, { recursive: true });
+  for (const file of files) symlinkSync(file, join(into, file.slice(file.lastIndexOf('/') + 1)));
+}
+
+/** `cats` cat photos and `perSubcategory` photos of each negative subcategory, linked under `dir`. */
+export function makeTrainingSet(dir: string, opts: { cats: number; perSubcategory: number; subcategories: string[] }): TrainingSet {
+  const positives = join(dir, 'positives');
+  const negatives = join(dir, 'negatives');
+  linkAll(pick(join(devDataDir, 'cat'), opts.cats, 20), positives);
+  for (const sub of opts.subcategories) linkAll(pick(join(devDataDir, 'notcat', sub), opts.perSubcategory, 15), join(negatives, sub));
+  return { positives, negatives };
+}
+
+/** A fresh data folder with the MobileNetV2 backbone installed from the shared mirror. */
+export async function dataDirWithBackbone(parent = mkdtempSync(join(tmpdir(), 'cw-train-'))): Promise<string> {
+  const dataDir = join(parent, 'data');
+  const pulled = await runCli(['models', 'pull', BACKBONE, '--from', modelsMirrorDir, '--data-dir', dataDir, '--json'], { timeoutMs: 60_000 });
+  if (pulled.code !== 0) throw new Error(`models pull failed (${pulled.code}): ${pulled.stderr}`);
+  return dataDir;
+}
+
+/** A config file for the one-shot CLI commands (train, models, samples) on `dataDir`. */
+export function writeCliConfig(path: string, dataDir: string, set: TrainingSet, synthetic: number): string {
+  writeFileSync(path, stringify({
+    dataDir,
+    model: { backbone: BACKBONE, positives: set.positives, workers: 1 },
+    train: { negatives: [set.negatives], syntheticNegatives: synthetic },
+  }));
+  return path;
+}
+
+export interface TrainResult {
+  version: string;
+  accepted: boolean;
+  decision: string;
+  metrics: Record<string, number>;
+  counts: { positives: number; confirmedPositives: number; synthetic: number; mined: number; folders: Record<string, number> };
+  threshold: number;
+}
+
+export async function trainCli(configPath: string, extra: string[] = []): Promise<TrainResult> {
+  const r = await runCli(['train', '--config', configPath, '--json', ...extra], { timeoutMs: 120_000 });
+  if (r.code !== 0) throw new Error(`catwatch train failed (${r.code}): ${r.stderr.slice(-2000)}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as TrainResult;
+}
+
+export interface ModelsList {
+  current: string | null;
+  versions: Array<{ version: string; reason: string; decision?: string; threshold: number; counts: TrainResult['counts']; metrics: Record<string, number>; current: boolean }>;
+}
+
+export async function modelsList(configPath: string): Promise<ModelsList> {
+  const r = await runCli(['models', 'list', '--config', configPath, '--json'], { timeoutMs: 30_000 });
+  if (r.code !== 0) throw new Error(`catwatch models list failed (${r.code}): ${r.stderr}`);
+  return JSON.parse(r.stdout) as ModelsList;
+}
+
+export interface SamplesList {
+  total: number;
+  samples: Array<{ id: number; state: string; camera: string; reason: string; score: number; phash: string; bytes: number; cropPath: string; framePath: string }>;
+}
+
+export async function samplesList(dataDir: string, extra: string[] = []): Promise<SamplesList> {
+  const r = await runCli(['samples', 'list', '--data-dir', dataDir, '--limit', '0', '--json', ...extra], { timeoutMs: 30_000 });
+  if (r.code !== 0) throw new Error(`catwatch samples list failed (${r.code}): ${r.stderr}`);
+  return JSON.parse(r.stdout) as SamplesList;
+}
+
+/** The sample store's own consistency check (SQLite integrity plus rows ↔ files), on a closed service's data. */
+export function storeIntegrity(dataDir: string): IntegrityReport & { count: number } {
+  const db = openDatabase(dataDir);
+  try {
+    const store = createSampleStore({ db, dataDir, log: silentLogger() });
+    return { ...store.integrityCheck(), count: store.count() };
+  } finally {
+    db.close();
+  }
+}
+
+export interface TrainStateMessage { state: string; reason?: string; version?: string; message?: string; metrics?: Record<string, number>; at: number }
+
+/** The train/state messages a service harness recorded, in order. */
+export function trainStates(messages: Array<{ topic: string; payload: Buffer }>, base = 'catwatch'): TrainStateMessage[] {
+  return messages.filter((m) => m.topic === `${base}/train/state`).map((m) => JSON.parse(m.payload.toString()) as TrainStateMessage);
+}
