@@ -100,6 +100,7 @@ export function createService(deps: ServiceDeps): Service {
     // Closures below refer to stages declared further down; they only run once everything is started.
     const score = createScoreStage({
       embed: (images) => pool.embed(images),
+      maxInFlightJobs: () => 2 * Math.max(1, pool.stats().workers),
       log,
       onScored: (scored) => {
         stats.recordScored(scored);

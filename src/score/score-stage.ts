@@ -1,8 +1,10 @@
 /**
  * The score stage: takes a frame with the regions motion chose, crops them, embeds them in the worker pool (where
- * they batch with other cameras' regions) and applies the current head. At most one job per camera is in flight;
- * a newer job replaces a waiting one (newest wins, drops counted), so a slow model never queues frames without
- * bound. The model can be swapped at any time (`setModel`): the next job uses it, nothing restarts.
+ * they batch with other cameras' regions) and applies the current head. Each camera has at most one job in flight
+ * and one waiting; a newer job replaces the waiting one (newest wins, drops counted). Across cameras, at most
+ * `maxInFlightJobs` jobs are in the pool at once and cameras take turns: when the machine is behind, frames are
+ * dropped here rather than queued in the pool, so latency stays near one inference instead of growing with the
+ * number of cameras. The model can be swapped at any time (`setModel`): the next job uses it, nothing restarts.
  */
 import type { Frame } from '../ingest/frame.js';
 import { cropRgb } from '../util/resize-rgb.js';
@@ -37,6 +39,8 @@ export interface ScoreStageDeps {
   embed: (images: RgbImage[]) => Promise<BackboneOutput[]>;
   log: Logger;
   onScored: (result: ScoredFrame) => void;
+  /** Jobs in the pool at once (all cameras); about 2 per worker keeps workers busy and batches across cameras. */
+  maxInFlightJobs: () => number;
   now?: () => number;
 }
 
@@ -88,22 +92,39 @@ export function createScoreStage(deps: ScoreStageDeps) {
     });
   }
 
-  async function pump(camera: string): Promise<void> {
-    const state = cameras.get(camera);
-    if (!state || state.busy) return;
-    const job = state.waiting;
+  /** Cameras with a waiting job, in the order they will be served (round robin). */
+  const turn: string[] = [];
+  let inFlight = 0;
+
+  function pump(): void {
     const current = model;
-    if (!job || !current || stopped) return;
-    state.waiting = undefined;
-    state.busy = true;
-    try {
-      await run(job, state, current);
-    } catch (err) {
-      if (!stopped) log.warn({ camera, err: (err as Error).message }, 'scoring failed, frame skipped');
-    } finally {
-      state.busy = false;
+    if (!current || stopped) return;
+    for (let i = 0; i < turn.length && inFlight < deps.maxInFlightJobs(); ) {
+      const camera = turn[i];
+      const state = cameras.get(camera);
+      if (!state?.waiting) {
+        turn.splice(i, 1);
+        continue;
+      }
+      if (state.busy) {
+        i++; // keeps its turn; its observations must stay in order
+        continue;
+      }
+      turn.splice(i, 1);
+      const job = state.waiting;
+      state.waiting = undefined;
+      state.busy = true;
+      inFlight++;
+      run(job, state, current)
+        .catch((err: unknown) => {
+          if (!stopped) log.warn({ camera, err: (err as Error).message }, 'scoring failed, frame skipped');
+        })
+        .finally(() => {
+          state.busy = false;
+          inFlight--;
+          pump();
+        });
     }
-    void pump(camera);
   }
 
   return {
@@ -116,6 +137,7 @@ export function createScoreStage(deps: ScoreStageDeps) {
     setModel(next: TargetModel) {
       if (model && model.version !== next.version) log.info({ from: model.version, to: next.version }, 'model swapped');
       model = next;
+      pump();
     },
     model: () => model,
     submit(job: ScoreJob) {
@@ -126,8 +148,9 @@ export function createScoreStage(deps: ScoreStageDeps) {
         cameras.set(job.frame.camera, state);
       }
       if (state.waiting) state.dropped++;
+      else turn.push(job.frame.camera);
       state.waiting = job;
-      void pump(job.frame.camera);
+      pump();
     },
     stats(camera: string) {
       const s = cameras.get(camera);
