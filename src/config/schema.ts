@@ -96,13 +96,13 @@ const modelSchema = z
     label: z.string().regex(/^[a-z0-9_-]+$/).default('cat').describe('Name of the target class in topics and events.'),
     positives: z.string().optional().describe('Folder of photos of the target (used by training).'),
     backbone: z
-      .enum(['auto', 'objectron', 'mobilenetv2-12-int8'])
+      .enum(['auto', 'objectron', 'mobilenetv2-12-int8', 'centernet'])
       .default('auto')
-      .describe('Frozen backbone. auto: the pulled MobileNetV2 if installed, else the npm-shipped Open Images detector.'),
+      .describe('Frozen backbone. auto: the pulled MobileNetV2 if installed, else the npm-shipped Open Images detector. centernet: the npm-shipped COCO CenterNet (MobileNetV3) on TensorFlow.js.'),
     runtime: z
       .enum(['auto', 'cpu', 'cuda', 'tensorrt'])
       .default('auto')
-      .describe('Execution provider for ONNX backbones. auto: GPU when present, else CPU (falls back with a warning).'),
+      .describe('Execution provider for ONNX backbones. auto: GPU when present, else CPU (falls back with a warning). For centernet: cuda/tensorrt/auto try tfjs-node-gpu, then tfjs-node, cpu tries tfjs-node; all fall back to WebAssembly.'),
     workers: z.number().int().min(0).max(64).default(0).describe('Scoring worker threads; 0 = one per CPU core.'),
     threshold: z.number().min(0).max(1).optional().describe("Override the model's own threshold (chosen from its target false-positive rate)."),
     batchSize: z.number().int().min(1).max(64).default(8).describe('Regions scored per backbone call.'),

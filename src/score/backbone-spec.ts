@@ -9,12 +9,14 @@ import { dirname, join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { installedModelPath } from '../registry/model-catalog.js';
 import { CatwatchError } from '../util/errors.js';
+import type { TfjsPreference } from './tfjs-runtime.js';
 
 export type ExecutionProvider = 'cuda' | 'tensorrt' | 'cpu';
 
 export type BackboneSpec =
   | { kind: 'objectron'; threads: number }
-  | { kind: 'onnx-mobilenetv2'; modelPath: string; executionProviders: ExecutionProvider[]; threads: number };
+  | { kind: 'onnx-mobilenetv2'; modelPath: string; executionProviders: ExecutionProvider[]; threads: number }
+  | { kind: 'tfjs-centernet'; prefer: TfjsPreference; threads: number };
 
 export const PULLED_MOBILENET = 'mobilenetv2-12-int8';
 
@@ -43,7 +45,14 @@ function cudaProviderInstalled(): boolean {
   }
 }
 
+/** TensorFlow.js has no TensorRT path: both GPU settings ask for tfjs-node-gpu. */
+function tfjsPreference(runtime: Config['model']['runtime']): TfjsPreference {
+  if (runtime === 'cpu') return 'node';
+  return runtime === 'auto' ? 'auto' : 'gpu';
+}
+
 export function resolveBackboneSpec(model: Config['model'], dataDir: string, threads = 1): BackboneSpec {
+  if (model.backbone === 'centernet') return { kind: 'tfjs-centernet', prefer: tfjsPreference(model.runtime), threads };
   const mobilenet = installedModelPath(dataDir, PULLED_MOBILENET);
   if (model.backbone === 'objectron' || (model.backbone === 'auto' && !existsSync(mobilenet))) return { kind: 'objectron', threads };
   if (!existsSync(mobilenet)) {

@@ -13,5 +13,9 @@ export async function createBackbone(spec: BackboneSpec, log: Logger): Promise<B
       const { createOnnxMobileNetV2Backbone } = await import('./backbones/onnx-mobilenetv2.js');
       return createOnnxMobileNetV2Backbone({ modelPath: spec.modelPath, log, executionProviders: spec.executionProviders, intraOpNumThreads: spec.threads });
     }
+    case 'tfjs-centernet': {
+      const { createTfjsCenternetBackbone } = await import('./backbones/tfjs-centernet.js');
+      return createTfjsCenternetBackbone({ log, prefer: spec.prefer, wasmThreads: spec.threads });
+    }
   }
 }

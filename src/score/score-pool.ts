@@ -56,8 +56,9 @@ export function createScorePool(deps: ScorePoolDeps): ScorePool {
       inFlight.set(id, batch);
       slot.busy = true;
       slot.batchId = id;
-      // Copy into transferable buffers: the caller's frame buffer stays usable and is not detached.
-      const images = batch.map((p) => ({ data: p.image.data.slice().buffer as ArrayBuffer, width: p.image.width, height: p.image.height }));
+      // Copy into transferable buffers: the caller's frame buffer stays usable and is not detached. `new Uint8Array`
+      // copies; a Node Buffer's own slice() would be a view sharing (and then detaching) the frame's memory.
+      const images = batch.map((p) => ({ data: new Uint8Array(p.image.data).buffer as ArrayBuffer, width: p.image.width, height: p.image.height }));
       slot.worker.postMessage({ id, images } satisfies EmbedRequest, images.map((i) => i.data));
     }
   }

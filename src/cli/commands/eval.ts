@@ -40,6 +40,7 @@ ${MODEL_OPTIONS_HELP}
 function backboneName(id: string): Config['model']['backbone'] {
   if (id.startsWith('objectron-')) return 'objectron';
   if (id.startsWith('mobilenetv2-12-int8@')) return 'mobilenetv2-12-int8';
+  if (id.startsWith('human-centernet@')) return 'centernet';
   throw new CatwatchError('E_MODEL_INVALID', `model was trained on an unknown backbone ${id}`);
 }
 

@@ -18,7 +18,7 @@ ${MODEL_OPTIONS_HELP}
       --positives DIR   photos of the target (repeatable; default model.positives)
       --negatives DIR   negative photos; the folder name, or each subfolder's, is the subcategory (repeatable;
                         default train.negatives)
-      --backbone NAME   objectron | mobilenetv2-12-int8 (default model.backbone)
+      --backbone NAME   objectron | mobilenetv2-12-int8 | centernet (default model.backbone)
       --no-mined        do not use the sample store (mined negatives, confirmed positives)
       --synthetic N     synthetic negatives (default train.syntheticNegatives)
       --augment N       augmented copies per training positive (default 1)
@@ -49,13 +49,18 @@ export const trainCommand: Command = {
     });
     // Run as the service's training child: die with the service (its IPC channel closes when it dies, even by
     // kill -9), so an orphaned training can never make a model current behind a restarted service's back.
-    if (process.send) process.on('disconnect', () => process.exit(1));
+    // A 'disconnect' listener refs the channel, which would keep this process alive after the training is done (the
+    // service would then wait forever for its exit): unref it, the listener still fires.
+    if (process.send) {
+      process.on('disconnect', () => process.exit(1));
+      process.channel?.unref();
+    }
     const ctx = openModelContext(values, { quiet: Boolean(values.json) });
     const { config } = ctx;
     const positives = values.positives ?? (config.model.positives ? [config.model.positives] : []);
     if (positives.length === 0) throw new CatwatchError('E_USAGE', 'no positives: set model.positives in the config or pass --positives DIR');
     const backbone = values.backbone as typeof config.model.backbone | undefined;
-    if (backbone && !['objectron', 'mobilenetv2-12-int8', 'auto'].includes(backbone)) throw new CatwatchError('E_USAGE', `unknown backbone ${backbone}`);
+    if (backbone && !['objectron', 'mobilenetv2-12-int8', 'centernet', 'auto'].includes(backbone)) throw new CatwatchError('E_USAGE', `unknown backbone ${backbone}`);
     const priorMode = values['prior-mode'] ?? 'feature';
     if (priorMode !== 'feature' && priorMode !== 'offset') throw new CatwatchError('E_USAGE', '--prior-mode must be feature or offset');
     const int = (v: string | undefined, d: number, name: string): number => {
