@@ -31,6 +31,8 @@ export interface ScorePool {
 interface Pending { image: RgbImage; resolve: (o: BackboneOutput) => void; reject: (e: Error) => void }
 interface Slot { worker: Worker; busy: boolean; batchId?: number }
 
+const CLOSE_TIMEOUT_MS = 1500;
+
 export class ScoreQueueFullError extends Error {
   constructor(queueMax: number) {
     super(`score queue full (${queueMax} images waiting)`);
@@ -125,7 +127,16 @@ export function createScorePool(deps: ScorePoolDeps): ScorePool {
     async stop() {
       stopping = true;
       for (const p of queue.splice(0)) p.reject(new Error('score pool stopped'));
-      await Promise.all(slots.splice(0).map((s) => s.worker.terminate()));
+      // Ask each worker to release its backbone (native sessions must be freed on their own thread: terminating a
+      // worker inside ONNX Runtime can abort the process), then terminate whatever has not exited in time.
+      await Promise.all(
+        slots.splice(0).map(async (s) => {
+          const exited = new Promise<void>((resolve) => s.worker.once('exit', () => resolve()));
+          s.worker.postMessage({ type: 'close' });
+          const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), CLOSE_TIMEOUT_MS).unref());
+          if ((await Promise.race([exited, timer])) === 'timeout') await s.worker.terminate();
+        }),
+      );
       for (const batch of inFlight.values()) for (const p of batch) p.reject(new Error('score pool stopped'));
       inFlight.clear();
     },

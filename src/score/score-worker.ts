@@ -24,14 +24,19 @@ if (!port) throw new Error('score-worker must run in a worker thread');
 createBackbone(init.spec, log).then(
   (backbone) => {
     port.postMessage({ type: 'ready', id: backbone.id, runtime: backbone.runtime, embeddingDim: backbone.embeddingDim, hasPrior: backbone.hasPrior } satisfies WorkerMessage);
+    // The embed in progress, so `close` releases the backbone only after it (never under a running session).
+    let current: Promise<unknown> = Promise.resolve();
     port.on('message', (msg: EmbedRequest | { type: 'close' }) => {
       if ('type' in msg) {
-        void backbone.close().finally(() => port.close());
+        void current.finally(() => backbone.close()).finally(() => {
+          port.close();
+          process.exit(0);
+        });
         return;
       }
       const images: RgbImage[] = msg.images.map((i) => ({ data: new Uint8Array(i.data), width: i.width, height: i.height }));
       const started = performance.now();
-      backbone.embed(images).then(
+      current = backbone.embed(images).then(
         (raw) => {
           // Fresh buffers per embedding: a backbone may return views into one big output tensor.
           const outputs = raw.map((o) => ({ ...o, embedding: Float32Array.from(o.embedding) }));

@@ -3,7 +3,7 @@
  * never copies), a data folder with the pulled MobileNetV2 backbone, and thin wrappers that run the built CLI's
  * `train`, `models list` and `samples list` with `--json` and parse the answer.
  */
-import { mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -31,13 +31,26 @@ function linkAll(files: string[], into: string): void {
   for (const file of files) symlinkSync(file, join(into, file.slice(file.lastIndexOf('/') + 1)));
 }
 
-/** `cats` cat photos and `perSubcategory` photos of each negative subcategory, linked under `dir`. */
-export function makeTrainingSet(dir: string, opts: { cats: number; perSubcategory: number; subcategories: string[] }): TrainingSet {
-  const positives = join(dir, 'positives');
-  const negatives = join(dir, 'negatives');
-  linkAll(pick(join(devDataDir, 'cat'), opts.cats, 20), positives);
-  for (const sub of opts.subcategories) linkAll(pick(join(devDataDir, 'notcat', sub), opts.perSubcategory, 15), join(negatives, sub));
-  return { positives, negatives };
+/**
+ * `cats` cat photos and `perSubcategory` photos of each negative subcategory, linked under a fixed folder in the
+ * temp dir (made once, atomically, shared by test files running at the same time). Fixed because the training split
+ * hashes file paths: a random folder would give another split, so another model, on every run.
+ */
+export function makeTrainingSet(opts: { cats: number; perSubcategory: number; subcategories: string[] }): TrainingSet {
+  const dir = join(tmpdir(), `catwatch-e2e-set-${opts.cats}-${opts.perSubcategory}-${opts.subcategories.join('-')}`);
+  const set = { positives: join(dir, 'positives'), negatives: join(dir, 'negatives') };
+  if (existsSync(dir)) return set;
+  const building = mkdtempSync(`${dir}.tmp-`);
+  linkAll(pick(join(devDataDir, 'cat'), opts.cats, 20), join(building, 'positives'));
+  for (const sub of opts.subcategories) linkAll(pick(join(devDataDir, 'notcat', sub), opts.perSubcategory, 15), join(building, 'negatives', sub));
+  try {
+    renameSync(building, dir);
+  } catch (err) {
+    // Another test file made it first: theirs is identical.
+    if (!existsSync(dir)) throw err;
+    rmSync(building, { recursive: true, force: true });
+  }
+  return set;
 }
 
 /** A fresh data folder with the MobileNetV2 backbone installed from the shared mirror. */
@@ -75,7 +88,7 @@ export async function trainCli(configPath: string, extra: string[] = []): Promis
 
 export interface ModelsList {
   current: string | null;
-  versions: Array<{ version: string; reason: string; decision?: string; threshold: number; counts: TrainResult['counts']; metrics: Record<string, number>; current: boolean }>;
+  versions: Array<{ version: string; reason: string; decision?: string; parent?: string | null; threshold: number; counts: TrainResult['counts']; metrics: Record<string, number>; current: boolean }>;
 }
 
 export async function modelsList(configPath: string): Promise<ModelsList> {
@@ -108,7 +121,26 @@ export function storeIntegrity(dataDir: string): IntegrityReport & { count: numb
 
 export interface TrainStateMessage { state: string; reason?: string; version?: string; message?: string; metrics?: Record<string, number>; at: number }
 
-/** The train/state messages a service harness recorded, in order. */
-export function trainStates(messages: Array<{ topic: string; payload: Buffer }>, base = 'catwatch'): TrainStateMessage[] {
-  return messages.filter((m) => m.topic === `${base}/train/state`).map((m) => JSON.parse(m.payload.toString()) as TrainStateMessage);
+/** The train/state messages a service harness recorded live, in order (not a retained one from an earlier test). */
+export function trainStates(messages: Array<{ topic: string; payload: Buffer; retain: boolean }>, base = 'catwatch'): TrainStateMessage[] {
+  return messages.filter((m) => m.topic === `${base}/train/state` && !m.retain).map((m) => JSON.parse(m.payload.toString()) as TrainStateMessage);
+}
+
+/** The photos of the weak model (and of the retrainings that follow it). */
+export const WEAK_SET = { cats: 40, perSubcategory: 10, subcategories: ['object', 'scene', 'person', 'vehicle'] };
+
+export interface WeakModelSetup { dir: string; dataDir: string; set: TrainingSet; cliConfig: string; version: string }
+
+/**
+ * A data folder whose current model is deliberately weak: trained on few photos and no mined samples, it scores
+ * frames of the no-cat clips at 0.03-0.2, so a lowered model.threshold (about 0.1) makes it raise false events
+ * and mine hard negatives. About 5 s.
+ */
+export async function weakModelSetup(prefix: string, synthetic = 20): Promise<WeakModelSetup> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const set = makeTrainingSet(WEAK_SET);
+  const dataDir = await dataDirWithBackbone(dir);
+  const cliConfig = writeCliConfig(join(dir, 'cli.yml'), dataDir, set, synthetic);
+  const weak = await trainCli(cliConfig, ['--no-mined', '--force', '--reason', 'weak start']);
+  return { dir, dataDir, set, cliConfig, version: weak.version };
 }

@@ -1,0 +1,157 @@
+/**
+ * Issue 5, retraining end to end: real `catwatch run` (real ffmpeg, the pulled MobileNetV2 backbone, real
+ * mosquitto). A deliberately weak model (few photos, no mined samples) raises false events on a clip without a cat;
+ * the service mines hard negatives from it; a retraining requested through the config file's train.request token
+ * uses them, the gate accepts the new version, the service swaps to it without a restart, and the same clip raises
+ * fewer events. The MQTT train/set topic also starts a training, and a trigger during a training is queued once.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { parse, stringify } from 'yaml';
+import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
+import { startService, type ServiceHarness } from '../helpers/service.js';
+import { skipWithoutShared, videoDir } from '../helpers/paths.js';
+import { BACKBONE, WEAK_SET, dataDirWithBackbone, makeTrainingSet, modelsList, samplesList, trainStates, weakModelSetup, writeCliConfig, type TrainingSet } from '../helpers/training.js';
+
+const CLIP = join(videoDir, 'nocat_bottles_table_intel.mp4');
+/** The clip's length: one window of this long sees every frame of the looping clip once. */
+const CLIP_MS = 20_000;
+const SYNTHETIC = 20;
+/** Far below any threshold a model picks for itself: the weak model's scores on the clip (about 0.03-0.2) cross it. */
+const THRESHOLD = 0.1;
+
+let broker: Mosquitto;
+before(async () => {
+  if (skipWithoutShared()) return;
+  broker = await startMosquitto();
+});
+after(async () => {
+  await broker?.stop();
+});
+
+interface EventMessage { type: string; id: string; model_version: string; atMs: number }
+
+function newEvents(svc: ServiceHarness, version: string, fromMs: number, toMs: number): EventMessage[] {
+  return svc.messages
+    .filter((m) => m.topic === 'catwatch/events' && m.atMs >= fromMs && m.atMs < toMs)
+    .map((m) => ({ ...(JSON.parse(m.payload.toString()) as Omit<EventMessage, 'atMs'>), atMs: m.atMs }))
+    .filter((e) => e.type === 'new' && e.model_version === version);
+}
+
+function serviceConfig(dataDir: string, set: TrainingSet, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    dataDir,
+    model: { backbone: BACKBONE, positives: set.positives, workers: 1, threshold: THRESHOLD },
+    train: { negatives: [set.negatives], syntheticNegatives: SYNTHETIC, minNewSamples: 0, request: 'initial', nice: 5 },
+    // The band under the lowered threshold, and a dedup fine enough for a mostly still scene.
+    mine: { bandLow: 0.02, dedupBits: 3, maxPerCameraPerHour: 1000 },
+    // Every run of frames above the threshold is one event: the count follows the scores closely.
+    events: { minHits: 1, windowFrames: 1, quietPeriodS: 0 },
+    ...extra,
+  };
+}
+
+/** Rewrites one top-level section of the running service's config file (the service reloads it). */
+function editConfig(svc: ServiceHarness, section: string, patch: Record<string, unknown>): void {
+  const config = parse(readFileSync(svc.configPath, 'utf8')) as Record<string, Record<string, unknown>>;
+  config[section] = { ...config[section], ...patch };
+  writeFileSync(svc.configPath, stringify(config));
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test('a train.request change retrains on the mined samples; the service swaps to the new version and the clip raises fewer events', { skip: skipWithoutShared(), timeout: 240_000 }, async (t) => {
+  const { dataDir, set, cliConfig, version: weakVersion } = await weakModelSetup('cw-retrain-');
+  assert.equal((await modelsList(cliConfig)).current, weakVersion);
+
+  const svc = await startService({
+    brokerUrl: broker.url,
+    config: serviceConfig(dataDir, set, {
+      // Every frame scored whole, so both windows score the same frames.
+      cameras: [{ name: 'table', url: CLIP, detectFps: 5, width: 640, height: 360, motion: { enabled: false } }],
+    }),
+  });
+  try {
+    await svc.waitFor(() => /camera connected/.test(svc.output()), 60_000, 'the camera');
+    const beforeFrom = Date.now();
+    await sleep(CLIP_MS);
+    const beforeEvents = newEvents(svc, weakVersion, beforeFrom, Date.now());
+    const mined = await samplesList(dataDir);
+    assert.ok(beforeEvents.length > 0, 'the weak model raises events on the clip without a cat');
+    assert.ok(mined.total >= 3, `hard negatives mined: ${mined.total}`);
+
+    editConfig(svc, 'train', { request: 'after-mining' });
+    await svc.waitFor(() => trainStates(svc.messages).some((s) => s.state === 'running'), 30_000, 'train/state running');
+    const running = trainStates(svc.messages).find((s) => s.state === 'running');
+    assert.match(running?.reason ?? '', /train\.request changed to "after-mining"/);
+    await svc.waitFor(() => trainStates(svc.messages).some((s) => ['complete', 'rejected', 'failed'].includes(s.state)), 120_000, 'the training to finish');
+    const done = trainStates(svc.messages).find((s) => s.state !== 'running');
+    assert.ok(done && done.state !== 'failed', `training failed: ${JSON.stringify(done)}`);
+    assert.ok(done.version, 'the finished state names the version');
+
+    const list = await modelsList(cliConfig);
+    const trained = list.versions.find((v) => v.version === done.version);
+    assert.ok(trained, `${done.version} in models list`);
+    assert.match(trained.reason, /train\.request/);
+    assert.ok(trained.counts.mined > 0, `the mined samples were used: ${JSON.stringify(trained.counts)}`);
+    assert.equal(trained.parent, weakVersion);
+    if (done.state === 'rejected') {
+      // The gate may refuse; then the manifest and the state must say why, and the weak model stays.
+      assert.match(done.message ?? '', /worse than/);
+      assert.match(trained.decision ?? '', /worse than/);
+      assert.equal(list.current, weakVersion);
+      assert.fail(`the gate rejected the retrained model: ${done.message}`);
+    }
+    assert.equal(list.current, done.version);
+
+    await svc.waitFor(() => new RegExp(`"to":"${done.version}"[^\\n]*"msg":"model swapped"`).test(svc.output()), 15_000, 'the model swap');
+    const afterFrom = Date.now();
+    await sleep(CLIP_MS);
+    const afterEvents = newEvents(svc, done.version, afterFrom, Date.now());
+    const stats = svc.messages.filter((m) => m.topic === 'catwatch/stats').map((m) => JSON.parse(m.payload.toString()) as { model_version: string });
+    assert.equal(stats.at(-1)?.model_version, done.version, 'stats report the new version');
+    assert.equal((svc.output().match(/"msg":"catwatch starting"/g) ?? []).length, 1, 'swapped without a restart');
+    t.diagnostic(`retrain figures: events in ${CLIP_MS / 1000} s before ${beforeEvents.length} (model ${weakVersion}), after ${afterEvents.length} (model ${done.version}); mined ${mined.total}; counts ${JSON.stringify(trained.counts)}; decision ${trained.decision}`);
+    assert.ok(afterEvents.length < beforeEvents.length, `events before ${beforeEvents.length}, after ${afterEvents.length}`);
+  } finally {
+    await svc.stop();
+  }
+});
+
+test('MQTT train/set starts a training; a trigger during it is queued once', { skip: skipWithoutShared(), timeout: 180_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cw-retrain-mqtt-'));
+  const set = makeTrainingSet(WEAK_SET);
+  const dataDir = await dataDirWithBackbone(dir);
+  const svc = await startService({ brokerUrl: broker.url, config: serviceConfig(dataDir, set) });
+  const client = mqtt.connect(broker.url, { clientId: `test-train-set-${process.pid}` });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      client.once('connect', () => resolve());
+      client.once('error', reject);
+    });
+    await svc.waitFor(() => /catwatch running/.test(svc.output()), 60_000, 'the service');
+    await svc.waitFor(() => /mqtt connected/.test(svc.output()), 30_000, 'the service on the broker');
+    await client.publishAsync('catwatch/train/set', '', { qos: 1 });
+    await svc.waitFor(() => trainStates(svc.messages).some((s) => s.state === 'running'), 30_000, 'train/state running');
+    // Two more while it runs: the first is queued, the second merges into it.
+    await client.publishAsync('catwatch/train/set', '', { qos: 1 });
+    await client.publishAsync('catwatch/train/set', '', { qos: 1 });
+    await svc.waitFor(() => trainStates(svc.messages).filter((s) => s.state !== 'running').length >= 2, 120_000, 'two trainings to finish');
+    await sleep(3000);
+    const states = trainStates(svc.messages);
+    assert.deepEqual(states.map((s) => s.state === 'running' ? 'running' : 'done'), ['running', 'done', 'running', 'done'], JSON.stringify(states));
+    assert.ok(states.every((s) => s.reason === 'mqtt train/set'));
+    assert.ok(states.filter((s) => s.state !== 'running').every((s) => s.state !== 'failed' && s.version), JSON.stringify(states));
+    assert.equal((svc.output().match(/"msg":"training requested while one runs: queued"/g) ?? []).length, 1, 'queued once, logged once');
+    assert.equal((svc.output().match(/"msg":"training started"/g) ?? []).length, 2);
+    const versions = (await modelsList(writeCliConfig(join(dir, 'cli.yml'), dataDir, set, SYNTHETIC))).versions.map((v) => v.version);
+    for (const s of states.filter((x) => x.version)) assert.ok(versions.includes(s.version as string), `${s.version} in models list`);
+  } finally {
+    client.end(true);
+    await svc.stop();
+  }
+});
