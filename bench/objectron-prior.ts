@@ -8,59 +8,33 @@
 import { availableParallelism } from 'node:os';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import { createObjectronBackbone } from '../src/score/backbones/objectron-tflite.js';
-import type { RgbImage } from '../src/score/backbone.js';
+import { decodeImage } from '../src/score/decode-image.js';
 import { createLogger } from '../src/util/log.js';
+import { auroc as aurocOf, fprAtTpr } from '../src/train/metrics.js';
+import { evenlySpaced } from './dev-sample.js';
 import { devDataDir } from '../test/helpers/paths.js';
 
 interface Item { file: string; label: 0 | 1; group: string }
 
-function sample(dir: string, count: number): string[] {
-  const files = readdirSync(dir).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort();
-  const n = Math.min(count, files.length);
-  return Array.from({ length: n }, (_, i) => join(dir, files[Math.floor((i * files.length) / n)]));
-}
-
-async function loadRgb(file: string): Promise<RgbImage> {
-  const { data, info } = await sharp(file).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
-  return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
-}
-
-/** Mann-Whitney AUROC with ties counted half. */
-function auroc(pos: number[], neg: number[]): number {
-  const all = [...pos.map((s) => [s, 1]), ...neg.map((s) => [s, 0])].sort((a, b) => a[0] - b[0]);
-  let rankSum = 0;
-  for (let i = 0; i < all.length;) {
-    let j = i;
-    while (j < all.length && all[j][0] === all[i][0]) j++;
-    for (let k = i; k < j; k++) if (all[k][1] === 1) rankSum += (i + j + 1) / 2;
-    i = j;
-  }
-  return (rankSum - (pos.length * (pos.length + 1)) / 2) / (pos.length * neg.length);
-}
-
-/** Share of negatives scoring at or above the threshold that keeps 95% of positives. */
-function fprAt95Tpr(pos: number[], neg: number[]): number {
-  const threshold = [...pos].sort((a, b) => a - b)[Math.floor(0.05 * pos.length)];
-  return neg.filter((s) => s >= threshold).length / neg.length;
-}
+const auroc = (pos: number[], neg: number[]): number => aurocOf([...pos, ...neg], [...pos.map(() => 1), ...neg.map(() => 0)]);
+const fprAt95Tpr = (pos: number[], neg: number[]): number => fprAtTpr([...pos, ...neg], [...pos.map(() => 1), ...neg.map(() => 0)], 0.95);
 
 async function main(): Promise<void> {
   const cats = Number(process.argv[2] ?? 300);
   const perSubfolder = Number(process.argv[3] ?? 100);
   const log = createLogger({ level: 'warn' });
-  const items: Item[] = sample(join(devDataDir, 'cat'), cats).map((file) => ({ file, label: 1, group: 'cat' }));
+  const items: Item[] = evenlySpaced(join(devDataDir, 'cat'), cats).map((file) => ({ file, label: 1, group: 'cat' }));
   for (const group of readdirSync(join(devDataDir, 'notcat')).sort()) {
     const count = group === 'dog' ? 2 * perSubfolder : perSubfolder;
-    for (const file of sample(join(devDataDir, 'notcat', group), count)) items.push({ file, label: 0, group });
+    for (const file of evenlySpaced(join(devDataDir, 'notcat', group), count)) items.push({ file, label: 0, group });
   }
 
   const backbone = await createObjectronBackbone({ log, numThreads: 1 });
   const priors: number[] = [];
   let inferMs = 0;
   for (let i = 0; i < items.length; i += 25) {
-    const batch = await Promise.all(items.slice(i, i + 25).map((it) => loadRgb(it.file)));
+    const batch = await Promise.all(items.slice(i, i + 25).map((it) => decodeImage(it.file)));
     const t0 = performance.now();
     const out = await backbone.embed(batch);
     inferMs += performance.now() - t0;
@@ -71,7 +45,7 @@ async function main(): Promise<void> {
   // The WebAssembly build has no pthreads, so asking for more threads should change nothing; measured to show it.
   const threads = availableParallelism();
   const multi = await createObjectronBackbone({ log, numThreads: threads });
-  const timing = await Promise.all(items.slice(0, 50).map((it) => loadRgb(it.file)));
+  const timing = await Promise.all(items.slice(0, 50).map((it) => decodeImage(it.file)));
   await multi.embed(timing.slice(0, 2));
   const t0 = performance.now();
   await multi.embed(timing);

@@ -6,7 +6,6 @@
  *        [--timing-images 40] [--batch 8]
  * Prints one JSON line per measurement.
  */
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { RgbImage } from '../src/score/backbone.js';
@@ -14,6 +13,7 @@ import { createOnnxMobileNetV2Backbone } from '../src/score/backbones/onnx-mobil
 import { decodeImage } from '../src/score/decode-image.js';
 import { auroc, fprAtTpr, fprBySubcategory, rocCurve } from '../src/train/metrics.js';
 import { createLogger } from '../src/util/log.js';
+import { evenlySpaced, pickNegatives } from './dev-sample.js';
 import { devDataDir, modelsMirrorDir } from '../test/helpers/paths.js';
 
 const { values } = parseArgs({
@@ -28,21 +28,6 @@ const { values } = parseArgs({
   },
 });
 const log = createLogger({ level: 'warn', pretty: false });
-
-function evenlySpaced(dir: string, count: number): string[] {
-  const files = readdirSync(dir).sort();
-  const k = Math.min(count, files.length);
-  return Array.from({ length: k }, (_, i) => join(dir, files[Math.floor((i * files.length) / k)]));
-}
-
-/** `dogs` photos from notcat/dog, the rest of `total` from the other subfolders in proportion to their sizes. */
-function pickNegatives(notcatDir: string, total: number, dogs: number): { file: string; sub: string }[] {
-  const others = readdirSync(notcatDir).filter((s) => s !== 'dog').sort();
-  const sizes = others.map((s) => readdirSync(join(notcatDir, s)).length);
-  const sizeSum = sizes.reduce((a, b) => a + b, 0);
-  const quotas: [string, number][] = [['dog', dogs], ...others.map((s, i): [string, number] => [s, Math.max(1, Math.round(((total - dogs) * sizes[i]) / sizeSum))])];
-  return quotas.flatMap(([sub, n]) => evenlySpaced(join(notcatDir, sub), n).map((file) => ({ file, sub })));
-}
 
 async function timeBackbone(images: readonly RgbImage[], threads: number, batch: number): Promise<void> {
   const backbone = await createOnnxMobileNetV2Backbone({ modelPath: values.model, log, intraOpNumThreads: threads });
