@@ -33,14 +33,3 @@ export const CONFIG_HELP = '  -c, --config FILE   config file (default /etc/catw
 export function wantsHelp(argv: readonly string[]): boolean {
   return argv.includes('--help') || argv.includes('-h');
 }
-
-export function notYetAvailable(name: string, summary: string, issue: string): Command {
-  return {
-    name,
-    summary,
-    help: `catwatch ${name}: ${summary}\n\nNot yet available in this version (${issue}).\n`,
-    async run() {
-      throw new CatwatchError('E_NOT_AVAILABLE', `catwatch ${name} is not yet available in this version (${issue})`);
-    },
-  };
-}

@@ -8,7 +8,6 @@ export const ERROR_CODES = {
   E_CONFIG_PARSE: 'config file is not valid YAML',
   E_CONFIG_INVALID: 'config file does not match the schema',
   E_FFMPEG_MISSING: 'ffmpeg not found',
-  E_FFMPEG_EXIT: 'ffmpeg exited',
   E_MODEL_MISSING: 'model not found',
   E_MODEL_INVALID: 'model files are damaged',
   E_MODEL_UNKNOWN: 'unknown model name',
@@ -18,9 +17,7 @@ export const ERROR_CODES = {
   E_BROKER_INSECURE: 'embedded broker would be reachable without credentials',
   E_IMAGE_DECODE: 'image could not be decoded',
   E_TRAIN_DATA: 'not enough training data',
-  E_TRAIN_FAILED: 'training failed',
   E_STORE: 'sample store error',
-  E_NOT_AVAILABLE: 'not available yet',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -31,7 +28,7 @@ export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
 const USAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  'E_USAGE', 'E_CONFIG_NOT_FOUND', 'E_CONFIG_PARSE', 'E_CONFIG_INVALID', 'E_MODEL_UNKNOWN', 'E_NOT_AVAILABLE', 'E_BROKER_INSECURE',
+  'E_USAGE', 'E_CONFIG_NOT_FOUND', 'E_CONFIG_PARSE', 'E_CONFIG_INVALID', 'E_MODEL_UNKNOWN', 'E_BROKER_INSECURE',
 ]);
 
 export class CatwatchError extends Error {
