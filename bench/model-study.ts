@@ -19,13 +19,13 @@ import { parseConfig } from '../src/config/load-config.js';
 import { installedModelPath } from '../src/registry/model-catalog.js';
 import type { BackboneSpec } from '../src/score/backbone-spec.js';
 import { createScorePool } from '../src/score/score-pool.js';
-import { AUGMENT_KINDS } from '../src/train/augment.js';
 import { fitPlatt } from '../src/train/calibrate.js';
-import { negativeFolderItems, positiveItems, syntheticItems, type DataItem } from '../src/train/dataset.js';
+import { augmentedCopies, negativeFolderItems, positiveItems, syntheticItems, type DataItem } from '../src/train/dataset.js';
 import { embedItems, type EmbeddedItem } from '../src/train/embed-items.js';
 import { openEmbeddingCache } from '../src/train/embedding-cache.js';
 import { evaluateScores, NEAR_CLASS } from '../src/train/evaluate.js';
-import { fitHead, type Sample } from '../src/train/fit-head.js';
+import { fitHead } from '../src/train/fit-head.js';
+import { headFitOptions, toSample } from '../src/train/train-run.js';
 import type { PriorMode } from '../src/train/head-model.js';
 import { createRng } from '../src/train/rng.js';
 import { splitItems } from '../src/train/split.js';
@@ -55,13 +55,6 @@ type Metrics = Record<'auroc' | 'fprAt95Tpr' | 'nearAuroc' | 'nearFprAt95Tpr' | 
 interface Row { section: string; setting: string; runs: Metrics[] }
 
 /** The same augmented copies train-run makes (same refs, so the same cache keys). */
-function augmentedCopies(positives: readonly DataItem[]): DataItem[] {
-  return positives.flatMap((item) => Array.from({ length: AUGMENT_PER_POSITIVE }, (_, n) => {
-    const kind = AUGMENT_KINDS[(n + item.ref.length) % AUGMENT_KINDS.length];
-    return { ...item, ref: `${item.ref}#aug:${kind}:${n}` };
-  }));
-}
-
 function spec(name: string): BackboneSpec {
   if (name === 'objectron') return { kind: 'objectron', threads: 1 };
   const pulled = installedModelPath(values['mobilenet-data-dir'], name);
@@ -91,7 +84,6 @@ function measure(val: readonly EmbeddedItem[], scores: readonly number[]): Metri
   return { auroc: m.auroc, fprAt95Tpr: m.fprAt95Tpr, nearAuroc: m.nearAuroc, nearFprAt95Tpr: m.nearFprAt95Tpr, farAuroc: m.farAuroc, farFprAt95Tpr: m.farFprAt95Tpr, tprAtTargetFpr: choice.tpr };
 }
 
-const toSample = (i: EmbeddedItem): Sample => ({ embedding: i.embedding, prior: i.prior, label: i.label, source: i.subcategory });
 
 /**
  * Fits the head as train-run does and scores the fixed validation set. Early stopping and Platt only see the
@@ -100,16 +92,7 @@ const toSample = (i: EmbeddedItem): Sample => ({ embedding: i.embedding, prior: 
 function fitAndMeasure(trainItems: readonly EmbeddedItem[], val: readonly EmbeddedItem[], priorMode: PriorMode, seed: number): Metrics {
   const sources = new Set(trainItems.map((i) => i.subcategory));
   const stopVal = val.filter((i) => sources.has(i.subcategory));
-  const fit = fitHead({
-    train: trainItems.map(toSample),
-    val: stopVal.map(toSample),
-    options: {
-      priorMode,
-      hiddenSize: train.head === 'mlp' ? train.hiddenUnits : 0,
-      loss: train.loss === 'focal' ? { kind: 'focal', alpha: train.focalAlpha, gamma: train.focalGamma } : { kind: 'balanced-bce' },
-      seed,
-    },
-  });
+  const fit = fitHead({ train: trainItems.map(toSample), val: stopVal.map(toSample), options: headFitOptions(train, priorMode, seed) });
   const calibrator = fitPlatt(stopVal.map((i) => fit.model.predictLogit(i.embedding, i.prior)), stopVal.map((i) => i.label));
   return measure(val, val.map((i) => calibrator.apply(fit.model.predictLogit(i.embedding, i.prior))));
 }
@@ -131,7 +114,7 @@ function study(trainReal: readonly DataItem[], valItems: readonly DataItem[], by
   const positives = trainReal.filter((i) => i.label === 1);
   const negatives = trainReal.filter((i) => i.label === 0);
   const get = (items: readonly DataItem[], map = byRef) => items.map((i) => map.get(i.ref) as EmbeddedItem);
-  const withPositives = (pos: readonly DataItem[], neg: readonly DataItem[], map = byRef) => get([...pos, ...augmentedCopies(pos), ...neg], map);
+  const withPositives = (pos: readonly DataItem[], neg: readonly DataItem[], map = byRef) => get([...pos, ...augmentedCopies(pos, AUGMENT_PER_POSITIVE), ...neg], map);
   const run = (pos: readonly DataItem[], neg: readonly DataItem[], v: (typeof variants)[number], seed: number) =>
     fitAndMeasure(withPositives(pos, neg, v.map), get(valItems, v.map), v.mode, seed);
   const fullRuns = new Map(variants.map((v) => [v.label, seeds.map((seed) => run(positives, negatives, v, seed))]));
@@ -205,7 +188,7 @@ const results: Array<{ backbone: string; rows: Row[] }> = [];
 const notes: string[] = [];
 for (const name of values.backbones.split(',')) {
   const t0 = performance.now();
-  const { id, byRef, note } = await embedAll(name, [...split.train, ...augmentedCopies(trainPositives), ...split.val]);
+  const { id, byRef, note } = await embedAll(name, [...split.train, ...augmentedCopies(trainPositives, AUGMENT_PER_POSITIVE), ...split.val]);
   const rows = study(split.train, split.val, byRef);
   notes.push(`- ${note}; study ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   results.push({ backbone: id, rows });

@@ -7,6 +7,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { listImages } from '../util/list-images.js';
+import { AUGMENT_KINDS } from './augment.js';
 
 export type SourceKind = 'positive' | 'confirmed-positive' | 'folder' | 'mined' | 'synthetic';
 
@@ -61,4 +62,16 @@ export function syntheticItems(count: number, seedBase = 1): DataItem[] {
     subcategory: 'synthetic',
     group: `synthetic:${i % 10}`,
   }));
+}
+
+/**
+ * Augmented copies of training positives as refs (`file#aug:<kind>:<n>`): deterministic per file, so their
+ * embeddings are cached like any photo. Validation never gets these: it must measure real photos.
+ */
+export function augmentedCopies(items: readonly DataItem[], perPositive: number): DataItem[] {
+  return items
+    .filter((item) => item.label === 1)
+    .flatMap((item) =>
+      Array.from({ length: perPositive }, (_, n) => ({ ...item, ref: `${item.ref}#aug:${AUGMENT_KINDS[(n + item.ref.length) % AUGMENT_KINDS.length]}:${n}` })),
+    );
 }

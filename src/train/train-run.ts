@@ -9,13 +9,12 @@ import type { ModelManifest } from '../registry/manifest.js';
 import { createTargetModel, type HeadFile } from '../score/target-model.js';
 import { CatwatchError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
-import { AUGMENT_KINDS } from './augment.js';
 import { fitPlatt } from './calibrate.js';
-import { negativeFolderItems, positiveItems, syntheticItems, type DataItem } from './dataset.js';
+import { augmentedCopies, negativeFolderItems, positiveItems, syntheticItems, type DataItem } from './dataset.js';
 import type { EmbeddingCache } from './embedding-cache.js';
 import { embedItems, type EmbeddedItem } from './embed-items.js';
 import { evaluateScores, type Evaluation } from './evaluate.js';
-import { fitHead, type Sample } from './fit-head.js';
+import { fitHead, type FitHeadOptions, type Sample } from './fit-head.js';
 import type { PriorMode } from './head-model.js';
 import { splitItems } from './split.js';
 import { thresholdForFpr } from './threshold.js';
@@ -61,7 +60,21 @@ export interface TrainRunResult {
   failed: Array<{ ref: string; error: string }>;
 }
 
-function toSample(item: EmbeddedItem): Sample {
+/** The head's fit options from the training settings (config `train` or CLI overrides). */
+export function headFitOptions(
+  settings: Pick<TrainRunOptions, 'head' | 'hiddenUnits' | 'loss' | 'focalAlpha' | 'focalGamma'>,
+  priorMode: PriorMode,
+  seed: number,
+): FitHeadOptions {
+  return {
+    priorMode,
+    hiddenSize: settings.head === 'mlp' ? settings.hiddenUnits : 0,
+    loss: settings.loss === 'focal' ? { kind: 'focal', alpha: settings.focalAlpha, gamma: settings.focalGamma } : { kind: 'balanced-bce' },
+    seed,
+  };
+}
+
+export function toSample(item: EmbeddedItem): Sample {
   return { embedding: item.embedding, prior: item.prior, label: item.label, source: item.subcategory };
 }
 
@@ -76,14 +89,7 @@ export async function runTraining(options: TrainRunOptions, deps: TrainRunDeps):
   ];
   const split = splitItems(items, options.valFraction ?? 0.25);
   // Augment training positives only: validation must measure real photos.
-  const augmented: DataItem[] = [];
-  for (const item of split.train) {
-    if (item.label !== 1) continue;
-    for (let n = 0; n < options.augmentPerPositive; n++) {
-      const kind = AUGMENT_KINDS[(n + item.ref.length) % AUGMENT_KINDS.length];
-      augmented.push({ ...item, ref: `${item.ref}#aug:${kind}:${n}` });
-    }
-  }
+  const augmented = augmentedCopies(split.train, options.augmentPerPositive);
   const trainItems = [...split.train, ...augmented];
   const countPos = (list: DataItem[]) => list.filter((i) => i.label === 1).length;
   if (countPos(split.train) < 5 || countPos(split.val) < 2 || split.val.length - countPos(split.val) < 2) {
@@ -106,16 +112,7 @@ export async function runTraining(options: TrainRunOptions, deps: TrainRunDeps):
 
   const priorMode: PriorMode = deps.backbone.hasPrior ? (options.priorMode ?? 'feature') : 'none';
   deps.onProgress?.('fit', 0, 1);
-  const fit = fitHead({
-    train: train.map(toSample),
-    val: val.map(toSample),
-    options: {
-      priorMode,
-      hiddenSize: options.head === 'mlp' ? options.hiddenUnits : 0,
-      loss: options.loss === 'focal' ? { kind: 'focal', alpha: options.focalAlpha, gamma: options.focalGamma } : { kind: 'balanced-bce' },
-      seed: options.seed ?? 1,
-    },
-  });
+  const fit = fitHead({ train: train.map(toSample), val: val.map(toSample), options: headFitOptions(options, priorMode, options.seed ?? 1) });
   deps.onProgress?.('fit', 1, 1);
   const valLogits = val.map((i) => fit.model.predictLogit(i.embedding, i.prior));
   const valLabels = val.map((i) => i.label);
