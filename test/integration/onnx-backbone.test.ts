@@ -1,28 +1,20 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import type { Backbone, BackboneOutput, RgbImage } from '../../src/score/backbone.js';
 import { createOnnxMobileNetV2Backbone } from '../../src/score/backbones/onnx-mobilenetv2.js';
-import { decodeImage } from '../../src/score/decode-image.js';
 import { isCatwatchError } from '../../src/util/errors.js';
 import { silentLogger } from '../../src/util/log.js';
-import { devDataDir, modelsMirrorDir, skipWithoutShared } from '../helpers/paths.js';
+import { loadDevPhotos, mean } from '../helpers/dev-photos.js';
+import { modelsMirrorDir, skipWithoutShared } from '../helpers/paths.js';
 
 const modelPath = join(modelsMirrorDir, 'mobilenetv2-12-int8.onnx');
 const skip = skipWithoutShared() || (existsSync(modelPath) ? false : `shared model not found at ${modelPath}`);
 const log = silentLogger();
-
-function firstFiles(dir: string, count: number): string[] {
-  return readdirSync(dir).sort().slice(0, count).map((f) => join(dir, f));
-}
-
-function mean(values: readonly number[]): number {
-  return values.reduce((a, b) => a + b, 0) / values.length;
-}
 
 describe('ONNX MobileNetV2 backbone', { skip }, () => {
   let backbone: Backbone;
@@ -33,10 +25,7 @@ describe('ONNX MobileNetV2 backbone', { skip }, () => {
 
   before(async () => {
     backbone = await createOnnxMobileNetV2Backbone({ modelPath, log, intraOpNumThreads: 1 });
-    cats = await Promise.all(firstFiles(join(devDataDir, 'cat'), 10).map((f) => decodeImage(f)));
-    const notCatFiles = ['dog', 'animal', 'scene', 'object', 'person']
-      .flatMap((sub) => firstFiles(join(devDataDir, 'notcat', sub), 2));
-    notCats = await Promise.all(notCatFiles.map((f) => decodeImage(f)));
+    ({ cats, notCats } = await loadDevPhotos());
     catOut = await backbone.embed(cats);
     notCatOut = await backbone.embed(notCats);
   });

