@@ -12,7 +12,7 @@ import { createObjectronBackbone } from '../src/score/backbones/objectron-tflite
 import { decodeImage } from '../src/score/decode-image.js';
 import { createLogger } from '../src/util/log.js';
 import { auroc as aurocOf, fprAtTpr } from '../src/train/metrics.js';
-import { evenlySpaced } from './dev-sample.js';
+import { evenlySpaced } from './backbone-bench.js';
 import { devDataDir } from '../test/helpers/paths.js';
 
 interface Item { file: string; label: 0 | 1; group: string }

@@ -6,15 +6,12 @@
  *        [--prefer auto|gpu|node|wasm] [--timing-images 40] [--batch 8]
  * Prints one JSON line per measurement.
  */
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Backbone, RgbImage } from '../src/score/backbone.js';
 import { createTfjsCenternetBackbone } from '../src/score/backbones/tfjs-centernet.js';
 import { decodeImage } from '../src/score/decode-image.js';
 import type { TfjsPreference } from '../src/score/tfjs-runtime.js';
-import { auroc, fprAtTpr, fprBySubcategory, rocCurve } from '../src/train/metrics.js';
 import { createLogger } from '../src/util/log.js';
-import { evenlySpaced, pickNegatives } from './dev-sample.js';
+import { benchItems, measurePrior, timeBackbone } from './backbone-bench.js';
 import { devDataDir } from '../test/helpers/paths.js';
 
 const { values } = parseArgs({
@@ -31,65 +28,8 @@ const { values } = parseArgs({
 });
 const log = createLogger({ level: 'warn', pretty: false });
 
-async function timeBackbone(backbone: Backbone, images: readonly RgbImage[], batch: number): Promise<void> {
-  for (const img of images.slice(0, 3)) await backbone.embed([img]);
-  // CPU time as well as wall time: on a shared machine the wall time also counts waiting for a core.
-  const cpu0 = process.cpuUsage();
-  let t0 = performance.now();
-  for (const img of images) await backbone.embed([img]);
-  const singleMs = (performance.now() - t0) / images.length;
-  const cpu = process.cpuUsage(cpu0);
-  t0 = performance.now();
-  for (let i = 0; i < images.length; i += batch) await backbone.embed(images.slice(i, i + batch));
-  const batchedMs = (performance.now() - t0) / images.length;
-  printLine({
-    measure: 'latency', id: backbone.id, runtime: backbone.runtime, images: images.length,
-    msPerImageSingle: round(singleMs, 2), cpuMsPerImageSingle: round((cpu.user + cpu.system) / 1000 / images.length, 2),
-    batch, msPerImageBatched: round(batchedMs, 2),
-  });
-}
-
-async function measurePrior(backbone: Backbone, items: readonly { file: string; sub: string; label: number }[]): Promise<void> {
-  const priors: number[] = [];
-  for (let i = 0; i < items.length; i += 16) {
-    const images = await Promise.all(items.slice(i, i + 16).map(({ file }) => decodeImage(file)));
-    for (const out of await backbone.embed(images)) priors.push(out.prior ?? NaN);
-  }
-  const labels = items.map((it) => it.label);
-  const dogIdx = items.map((it, i) => (it.sub === 'cat' || it.sub === 'dog' ? i : -1)).filter((i) => i >= 0);
-  // The threshold that keeps 95% of the cats, for the per-subfolder false-positive rates.
-  const threshold = rocCurve(priors, labels).find((p) => p.tpr >= 0.95 - 1e-12)?.threshold ?? NaN;
-  printLine({
-    measure: 'zero-shot prior',
-    id: backbone.id,
-    cats: labels.filter((l) => l === 1).length,
-    notCats: labels.filter((l) => l === 0).length,
-    auroc: round(auroc(priors, labels), 4),
-    fprAt95Tpr: round(fprAtTpr(priors, labels), 4),
-    dogAuroc: round(auroc(dogIdx.map((i) => priors[i]), dogIdx.map((i) => labels[i])), 4),
-    dogFprAt95Tpr: round(fprAtTpr(dogIdx.map((i) => priors[i]), dogIdx.map((i) => labels[i])), 4),
-    thresholdAt95Tpr: threshold,
-    fprAt95TprBySubfolder: Object.fromEntries(Object.entries(fprBySubcategory(priors, labels, items.map((it) => it.sub), threshold))
-      .map(([sub, r]) => [sub, `${r.falsePositives}/${r.negatives}`])),
-  });
-}
-
-/** Results go to stdout as JSON lines (logs go to the logger), so they can be piped into a file or jq. */
-function printLine(record: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify(record)}\n`);
-}
-
-function round(x: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}
-
-const catFiles = evenlySpaced(join(values.data, 'cat'), Number(values.cats));
-const items = [
-  ...catFiles.map((file) => ({ file, sub: 'cat', label: 1 })),
-  ...pickNegatives(join(values.data, 'notcat'), Number(values.notcats), Number(values.dogs)).map(({ file, sub }) => ({ file, sub, label: 0 })),
-];
-const timingImages = await Promise.all(catFiles.slice(0, Number(values['timing-images'])).map((f) => decodeImage(f)));
+const items = benchItems(values.data, Number(values.cats), Number(values.notcats), Number(values.dogs));
+const timingImages = await Promise.all(items.slice(0, Number(values['timing-images'])).map(({ file }) => decodeImage(file)));
 
 for (const inputSizePx of values.sizes.split(',').map(Number)) {
   const backbone = await createTfjsCenternetBackbone({ log, prefer: values.prefer as TfjsPreference, inputSizePx });
