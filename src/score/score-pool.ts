@@ -33,6 +33,21 @@ interface Slot { worker: Worker; busy: boolean; batchId?: number }
 
 const CLOSE_TIMEOUT_MS = 1500;
 
+/**
+ * Stack for each worker thread. ONNX Runtime walks the process command line (/proc/self/cmdline) recursively when it
+ * creates a session, about 300 bytes of native stack per character: `catwatch score` with 250 file arguments
+ * (~15,000 characters) overflowed the worker's default 4 MB stack (SIGSEGV, no output). The stack is reserved
+ * virtual memory, touched only as deep as it is used, so it is sized from the command line with a 2x margin.
+ */
+export function workerStackMb(commandLineBytes: number): number {
+  const bytesPerChar = 600;
+  return 8 + Math.ceil((commandLineBytes * bytesPerChar) / 2 ** 20);
+}
+
+function commandLineBytes(): number {
+  return [process.execPath, ...process.execArgv, ...process.argv.slice(1)].reduce((sum, arg) => sum + Buffer.byteLength(arg) + 1, 0);
+}
+
 export class ScoreQueueFullError extends Error {
   constructor(queueMax: number) {
     super(`score queue full (${queueMax} images waiting)`);
@@ -83,7 +98,7 @@ export function createScorePool(deps: ScorePoolDeps): ScorePool {
 
   function spawn(index: number, threads: number): Promise<{ slot: Slot; info: BackboneInfo }> {
     const init: WorkerInit = { spec: { ...deps.spec, threads }, logLevel: log.level, workerId: index };
-    const worker = new Worker(new URL('./score-worker.js', import.meta.url), { workerData: init });
+    const worker = new Worker(new URL('./score-worker.js', import.meta.url), { workerData: init, resourceLimits: { stackSizeMb: workerStackMb(commandLineBytes()) } });
     const slot: Slot = { worker, busy: false };
     return new Promise((resolve, reject) => {
       const onFirst = (msg: WorkerMessage): void => {
