@@ -19,8 +19,8 @@ const BENCHES: readonly Bench[] = [
   { name: 'onnx-prior', summary: 'speed and zero-shot ImageNet cat prior of MobileNetV2 int8 (ONNX Runtime)' },
   { name: 'tfjs-prior', summary: 'speed and zero-shot COCO cat prior of CenterNet MobileNetV3 (TensorFlow.js) per input size' },
   { name: 'head-training', summary: 'time to train the head (logistic and MLP) on synthetic 1280-d data' },
+  { name: 'bundle-model', summary: 'rebuilds models/<backbone>/ (head, manifest, shipped dataset) from ../shared/data/dev: -- --backbone objectron|mobilenetv2-12-int8|centernet' },
   { name: 'pipeline', summary: 'catwatch run with 1, 4, 16 RTSP cameras of 640x360 @ 5 fps, motion gating on/off: fps, regions/s, latency, CPU' },
-  { name: 'model-study', summary: 'prior vs head vs fusion, training positives, negative sources; writes bench/results/model-study.md' },
 ];
 
 function runScript(bench: Bench, args: readonly string[]): Promise<number> {

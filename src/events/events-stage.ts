@@ -54,6 +54,7 @@ export function createEventsStage(deps: EventsStageDeps) {
         label: label(),
         score: round(event.score),
         top_score: round(event.topScore),
+        ...partsPayload(scored),
         box: event.box,
         start_time: event.startMs / 1000,
         end_time: event.endMs === null ? null : event.endMs / 1000,
@@ -110,4 +111,10 @@ export function createEventsStage(deps: EventsStageDeps) {
 
 function round(x: number): number {
   return Math.round(x * 10000) / 10000;
+}
+
+function partsPayload(scored: ScoredFrame | undefined): Pick<EventPayload, 'prior' | 'head' | 'trust'> {
+  const p = scored?.parts;
+  const value = (x: number | undefined): number | null => (x !== undefined && Number.isFinite(x) ? Math.round(x * 1e4) / 1e4 : null);
+  return { prior: value(p?.prior), head: value(p?.head), trust: value(p?.trust) };
 }

@@ -9,6 +9,11 @@ export interface EventPayload {
   label: string;
   score: number;
   top_score: number;
+  /** Parts of `score` (null on an `end` sent by the timer, or for models trained before v2): the backbone's own
+   *  probability, the head's contribution in logits, and how close the image was to the training data (0..1). */
+  prior: number | null;
+  head: number | null;
+  trust: number | null;
   box: NormBoxPayload | null;
   start_time: number;
   end_time: number | null;

@@ -15,9 +15,22 @@ export interface ModelManifest {
     synthetic: number;
     folders: Record<string, number>;
     mined: number;
+    /** Training and calibration items per source (dev source tag, synthetic kind, mined, confirmed, user). */
+    bySource?: Record<string, number>;
+    augmented?: number;
   };
   /** Validation metrics (auroc, fprAt95Tpr, ...), as numbers. */
   metrics: Record<string, number>;
+  /** What the gate measured (models trained since v2). */
+  gate?: {
+    baseline: string;
+    counts: Record<string, number>;
+    reasons: string[];
+    bySource: Record<string, { items: number; candidateAuroc: number; priorAuroc: number }>;
+    bySubcategory: Record<string, { negatives: number; falsePositives: number; fpr: number }>;
+  };
+  /** The feature basis the head works in (models trained since v2). */
+  basisId?: string;
   trainingMs: number;
   /** Why it was trained (config token, schedule, samples, mqtt, cli, bundled). */
   reason: string;

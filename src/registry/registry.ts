@@ -24,6 +24,8 @@ export interface Registry {
   load(version: string): ModelVersion;
   /** The current version, else the bundled default for `backboneId`. */
   loadCurrent(backboneId: string): ModelVersion;
+  /** The bundled default for `backboneId`, if the package ships one. */
+  bundled(backboneId: string): ModelVersion | undefined;
   save(manifest: ModelManifest, head: unknown): string;
   use(version: string): void;
   /** Makes the version before the current one (by creation time) current; returns it. */
@@ -83,11 +85,13 @@ export function createRegistry(deps: { dataDir: string; bundledDir: string }): R
         const model = registry.load(current);
         if (model.manifest.backbone.id === backboneId) return model;
       }
-      const bundled = join(deps.bundledDir, backboneId.replace(/[^a-z0-9.-]+/gi, '_'));
-      if (!existsSync(join(bundled, 'manifest.json'))) {
-        throw new CatwatchError('E_MODEL_MISSING', `no trained model for backbone ${backboneId}: run 'catwatch train' or choose another model.backbone`);
-      }
-      return readVersion(bundled, true);
+      const bundled = registry.bundled(backboneId);
+      if (!bundled) throw new CatwatchError('E_MODEL_MISSING', `no trained model for backbone ${backboneId}: run 'catwatch train' or choose another model.backbone`);
+      return bundled;
+    },
+    bundled(backboneId) {
+      const dir = join(deps.bundledDir, backboneId.replace(/[^a-z0-9.-]+/gi, '_'));
+      return existsSync(join(dir, 'manifest.json')) ? readVersion(dir, true) : undefined;
     },
     save(manifest, head) {
       mkdirSync(root, { recursive: true });

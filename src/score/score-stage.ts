@@ -10,6 +10,7 @@ import type { Frame } from '../ingest/frame.js';
 import { cropRgb } from '../util/resize-rgb.js';
 import type { Logger } from '../util/log.js';
 import type { BackboneOutput, NormBox, RgbImage } from './backbone.js';
+import type { ScoreParts } from './score-combiner.js';
 import type { TargetModel } from './target-model.js';
 
 export interface ScoreJob {
@@ -25,6 +26,8 @@ export interface ScoredFrame {
   frame: Frame;
   /** Best region's score (calibrated probability). */
   score: number;
+  /** What the best region's score is made of: the backbone's prior, the head's contribution, the guard's trust. */
+  parts: ScoreParts;
   /** Where the target is (the detector's box mapped into the frame when it has one, else the region). */
   box: NormBox | null;
   regions: RegionScore[];
@@ -74,7 +77,8 @@ export function createScoreStage(deps: ScoreStageDeps) {
     const started = now();
     const outputs = await deps.embed(crops);
     const inferenceMs = now() - started;
-    const regions = outputs.map((out, i) => ({ box: boxes[i], score: current.score(out) }));
+    const explained = outputs.map((out) => current.explain(out));
+    const regions = explained.map((parts, i) => ({ box: boxes[i], score: parts.score }));
     let best = 0;
     for (let i = 1; i < regions.length; i++) if (regions[i].score > regions[best].score) best = i;
     state.scored++;
@@ -83,6 +87,7 @@ export function createScoreStage(deps: ScoreStageDeps) {
     deps.onScored({
       frame: job.frame,
       score: regions[best].score,
+      parts: explained[best],
       box: top.box ? toFrame(boxes[best], top.box) : boxes[best],
       regions,
       embedding: top.embedding,

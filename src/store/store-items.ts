@@ -26,6 +26,7 @@ export function loadStoreItems(dataDir: string): DataItem[] {
           group: `sample:${r.camera}:${r.id}`,
           capturedAtMs: r.captured_at,
           camera: r.camera,
+          confirmed: r.state === 'negative' || r.state === 'positive',
         } satisfies DataItem;
       });
   } finally {

@@ -7,7 +7,9 @@ import type { RgbImage } from '../score/backbone.js';
 import { createRng } from './rng.js';
 
 export const AUGMENT_KINDS = ['flip', 'crop', 'jitter', 'blur'] as const;
-export type AugmentKind = (typeof AUGMENT_KINDS)[number];
+/** For negatives: what cameras do to scenes (night IR, low light, defocus, a part of the view). */
+export const NEGATIVE_AUGMENT_KINDS = ['ir', 'dark', 'blur', 'crop'] as const;
+export type AugmentKind = (typeof AUGMENT_KINDS)[number] | (typeof NEGATIVE_AUGMENT_KINDS)[number];
 
 export async function augment(image: RgbImage, kind: AugmentKind, seed: number): Promise<RgbImage> {
   const rng = createRng(seed);
@@ -29,7 +31,18 @@ export async function augment(image: RgbImage, kind: AugmentKind, seed: number):
     case 'blur':
       s = s.blur(0.6 + 1.4 * rng.next());
       break;
+    case 'ir':
+      // Night infrared: grey, flat contrast, a little noise-like blur.
+      s = s.greyscale().linear(0.7 + 0.3 * rng.next(), 20 + 30 * rng.next()).blur(0.5 + rng.next()).toColourspace('srgb');
+      break;
+    case 'dark':
+      s = s.modulate({ brightness: 0.2 + 0.25 * rng.next(), saturation: 0.5 });
+      break;
   }
   const { data, info } = await s.removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
+  if (info.channels === 3) return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
+  // sharp keeps one channel after greyscale(): expand to RGB.
+  const rgb = new Uint8Array(info.width * info.height * 3);
+  for (let p = 0; p < info.width * info.height; p++) rgb[p * 3] = rgb[p * 3 + 1] = rgb[p * 3 + 2] = data[p * info.channels];
+  return { data: rgb, width: info.width, height: info.height };
 }

@@ -7,7 +7,8 @@
 import { readdirSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { listImages } from '../util/list-images.js';
-import { AUGMENT_KINDS } from './augment.js';
+import { AUGMENT_KINDS, NEGATIVE_AUGMENT_KINDS } from './augment.js';
+import { SYNTHETIC_KINDS } from './synthetic-images.js';
 
 export type SourceKind = 'positive' | 'confirmed-positive' | 'folder' | 'mined' | 'synthetic';
 
@@ -23,6 +24,8 @@ export interface DataItem {
   /** Mined samples: capture time, for a time-ordered split per camera. */
   capturedAtMs?: number;
   camera?: string;
+  /** Store samples a person labelled (negative or positive): measured by the gate. */
+  confirmed?: boolean;
 }
 
 /**
@@ -54,14 +57,31 @@ export function negativeFolderItems(folder: string): DataItem[] {
   return items;
 }
 
+/**
+ * `count` synthetic negatives: half quad-tree (`synthetic:<seed>`, the original kind), the rest spread over the
+ * other kinds (`synthetic:<kind>:<seed>`), see synthetic-images.ts.
+ */
 export function syntheticItems(count: number, seedBase = 1): DataItem[] {
-  return Array.from({ length: count }, (_, i) => ({
-    ref: `synthetic:${seedBase + i}`,
-    label: 0 as const,
-    kind: 'synthetic' as const,
-    subcategory: 'synthetic',
-    group: `synthetic:${i % 10}`,
-  }));
+  const others = SYNTHETIC_KINDS.filter((k) => k !== 'quadtree');
+  return Array.from({ length: count }, (_, i) => {
+    const kind = i % 2 === 0 ? 'quadtree' : others[((i - 1) / 2) % others.length];
+    return {
+      ref: kind === 'quadtree' ? `synthetic:${seedBase + i}` : `synthetic:${kind}:${seedBase + i}`,
+      label: 0 as const,
+      kind: 'synthetic' as const,
+      subcategory: 'synthetic',
+      group: `synthetic:${kind}:${i % 10}`,
+    };
+  });
+}
+
+/** The source tag of an item for reports: a file name's prefix up to its first `_`, or the kind. */
+export function sourceTag(item: DataItem): string {
+  if (item.kind === 'synthetic') return `synthetic-${item.ref.split(':').length === 3 ? item.ref.split(':')[1] : 'quadtree'}`;
+  if (item.kind === 'mined' || item.kind === 'confirmed-positive') return item.confirmed ? 'confirmed' : 'mined';
+  const name = basename(item.ref.split('#aug:')[0]);
+  const cut = name.indexOf('_');
+  return cut > 0 ? name.slice(0, cut) : 'user';
 }
 
 /**
@@ -74,4 +94,16 @@ export function augmentedCopies(items: readonly DataItem[], perPositive: number)
     .flatMap((item) =>
       Array.from({ length: perPositive }, (_, n) => ({ ...item, ref: `${item.ref}#aug:${AUGMENT_KINDS[(n + item.ref.length) % AUGMENT_KINDS.length]}:${n}` })),
     );
+}
+
+/**
+ * Heavily augmented copies of photo negatives (grey/IR-like, low light, blur, crop), one per `every` negatives:
+ * what a camera does to a scene at night or out of focus must stay a negative.
+ */
+export function augmentedNegatives(items: readonly DataItem[], every: number): DataItem[] {
+  if (every <= 0) return [];
+  return items
+    .filter((item) => item.label === 0 && item.kind === 'folder')
+    .filter((_, i) => i % every === 0)
+    .map((item, n) => ({ ...item, ref: `${item.ref}#aug:${NEGATIVE_AUGMENT_KINDS[(n + item.ref.length) % NEGATIVE_AUGMENT_KINDS.length]}:${n}` }));
 }

@@ -11,9 +11,15 @@ import { augment, type AugmentKind } from './augment.js';
 import type { DataItem } from './dataset.js';
 import type { EmbeddingCache } from './embedding-cache.js';
 import { quadtreeImage } from './quadtree-image.js';
+import { SYNTHETIC_KINDS, syntheticImage, type SyntheticKind } from './synthetic-images.js';
 import { createRng } from './rng.js';
 
-export interface EmbeddedItem extends DataItem { embedding: Float32Array; prior?: number }
+export interface EmbeddedItem extends DataItem {
+  embedding: Float32Array;
+  prior?: number;
+  /** The cache key: sha256 of the file's bytes (+ variant), or the synthetic image's key. */
+  key: string;
+}
 
 export interface EmbedItemsDeps {
   embed: (images: RgbImage[]) => Promise<BackboneOutput[]>;
@@ -36,8 +42,16 @@ const SYNTHETIC_KEY_VERSION = 'v1';
 
 async function keyAndLoader(ref: string): Promise<{ key: string; load: () => Promise<RgbImage> }> {
   if (ref.startsWith('synthetic:')) {
-    const seed = Number(ref.slice('synthetic:'.length));
-    return { key: `synthetic:${SYNTHETIC_KEY_VERSION}:${SYNTHETIC_SIZE_PX}:${seed}`, load: async () => quadtreeImage(createRng(seed), SYNTHETIC_SIZE_PX) };
+    const parts = ref.split(':');
+    // `synthetic:<seed>` is the original quad-tree kind (its cache key is unchanged); `synthetic:<kind>:<seed>` the others.
+    if (parts.length === 2) {
+      const seed = Number(parts[1]);
+      return { key: `synthetic:${SYNTHETIC_KEY_VERSION}:${SYNTHETIC_SIZE_PX}:${seed}`, load: async () => quadtreeImage(createRng(seed), SYNTHETIC_SIZE_PX) };
+    }
+    const kind = parts[1] as SyntheticKind;
+    if (!SYNTHETIC_KINDS.includes(kind)) throw new Error(`unknown synthetic kind ${kind}`);
+    const seed = Number(parts[2]);
+    return { key: `synthetic:${kind}:v1:${SYNTHETIC_SIZE_PX}:${seed}`, load: async () => syntheticImage(kind, seed, SYNTHETIC_SIZE_PX) };
   }
   const [file, aug] = ref.split('#aug:');
   const bytes = await readFile(file);
@@ -62,12 +76,12 @@ export async function embedItems(items: readonly DataItem[], deps: EmbedItemsDep
       const cached = deps.cache.get(deps.backboneId, key);
       if (cached) {
         cacheHits++;
-        out[index] = { ...item, ...cached };
+        out[index] = { ...item, ...cached, key };
       } else {
         const [result] = await deps.embed([await load()]);
         deps.cache.put(deps.backboneId, key, result);
         computed++;
-        out[index] = { ...item, embedding: result.embedding, ...(result.prior === undefined ? {} : { prior: result.prior }) };
+        out[index] = { ...item, key, embedding: result.embedding, ...(result.prior === undefined ? {} : { prior: result.prior }) };
       }
     } catch (err) {
       failed.push({ ref: item.ref, error: (err as Error).message });

@@ -8,9 +8,15 @@
 import { basename } from 'node:path';
 import sharp from 'sharp';
 import { NEAR_CLASS, type Evaluation, type Scored } from './evaluate.js';
-import { prCurve, rocCurve } from './metrics.js';
+import { auroc, prCurve, rocCurve } from './metrics.js';
 
-export interface ReportItem extends Scored { ref: string }
+export interface ReportItem extends Scored {
+  ref: string;
+  /** Parts of the score (v2 models): the backbone's prior, the head's contribution in logits, the guard's trust. */
+  prior?: number;
+  head?: number;
+  trust?: number;
+}
 
 export interface EvalReportInput {
   version: string;
@@ -98,7 +104,8 @@ async function gallery(title: string, items: readonly ReportItem[], isError: (i:
     const src = await thumbnail(item.ref);
     const image = src ? `<img src="${src}" width="${THUMB_PX}" height="${THUMB_PX}" alt="">` : '<div class="missing">unreadable</div>';
     const flag = isError(item) ? ` <b class="err">${errorName}</b>` : '';
-    return `<figure title="${escapeHtml(item.ref)}">${image}<figcaption>${fmt(item.score)}${flag}<br>${escapeHtml(item.subcategory)}<br><span class="file">${escapeHtml(basename(item.ref))}</span></figcaption></figure>`;
+    const parts = item.prior === undefined || !Number.isFinite(item.prior) ? '' : ` (prior ${fmt(item.prior)}, head ${fmt(item.head ?? Number.NaN)}, trust ${fmt(item.trust ?? Number.NaN)})`;
+    return `<figure title="${escapeHtml(item.ref)}">${image}<figcaption>${fmt(item.score)}${parts}${flag}<br>${escapeHtml(item.subcategory)}<br><span class="file">${escapeHtml(basename(item.ref))}</span></figcaption></figure>`;
   }));
   return `<h2>${escapeHtml(title)}</h2>\n<div class="gallery">\n${figures.join('\n')}\n</div>`;
 }
@@ -120,6 +127,23 @@ function metricsTable(input: EvalReportInput): string {
     ['expected calibration error', fmt(m.ece)],
   ];
   return `<table>\n${rows.map(([k, v]) => `<tr><th>${k}</th><td>${v}</td></tr>`).join('\n')}\n</table>`;
+}
+
+/** Prior alone against the combined score, overall and per source (file-name tag up to the first `_`). */
+function partsTable(items: readonly ReportItem[]): string {
+  if (items.some((i) => i.prior === undefined || !Number.isFinite(i.prior))) return '';
+  const source = (i: ReportItem) => basename(i.ref).split('_')[0] || 'other';
+  const groups = new Map<string, ReportItem[]>([['all', [...items]]]);
+  for (const i of items) groups.set(source(i), [...(groups.get(source(i)) ?? []), i]);
+  const rows = [...groups].map(([name, own]) => {
+    const label = own[0].label;
+    const set = name === 'all' || own.every((i) => i.label !== label) ? own : [...own, ...items.filter((i) => i.label !== label)];
+    const labels = set.map((i) => i.label);
+    const a = (scores: number[]) => (labels.includes(0) && labels.includes(1) ? fmt(auroc(scores, labels)) : 'n/a');
+    return `<tr><td>${escapeHtml(name)}</td><td>${own.length}</td><td>${a(set.map((i) => i.prior ?? 0))}</td><td>${a(set.map((i) => i.score))}</td></tr>`;
+  });
+  return `<h2>Prior alone and combined score (AUROC; a source is measured against the other class)</h2>
+<table>\n<tr><th>source</th><th>images</th><th>prior alone</th><th>combined</th></tr>\n${rows.join('\n')}\n</table>`;
 }
 
 function subcategoryTable(evaluation: Evaluation): string {
@@ -161,6 +185,7 @@ figure { margin: 0; width: ${THUMB_PX}px; font-size: 11px; } figure img { displa
 <p>Backbone ${escapeHtml(input.backboneId)}; evaluated ${escapeHtml(input.createdAt.toISOString())}. A photo counts as
 ${escapeHtml(input.label)} when its score is at least the threshold.</p>
 ${metricsTable(input)}
+${partsTable(input.items)}
 <h2>False-positive rate per negative subcategory at the threshold</h2>
 ${subcategoryTable(input.evaluation)}
 <div class="curves">

@@ -44,6 +44,11 @@ export interface FitHeadOptions {
   readonly oversampleMinority?: boolean; // default true
   readonly priorEpsilon?: number; // default 1e-4
   readonly seed?: number; // default 1
+  /**
+   * 'offset' mode only: the head's output is bounded to ±bound logits around the prior, z = offset + B·tanh(h/B),
+   * as the score combiner applies it (src/score/score-combiner.ts), so training sees the function that will run.
+   */
+  readonly residualBound?: number;
   readonly onEpoch?: (record: EpochRecord) => void;
 }
 
@@ -102,6 +107,13 @@ export function fitHead(input: { train: readonly Sample[]; val: readonly Sample[
   const model = HeadModel.initial(config, mean, std, rng);
   const tr = prepare(model, train);
   const va = prepare(model, val);
+  const bound = options.residualBound;
+  if (bound !== undefined && !(bound > 0 && config.priorMode === 'offset')) throw new RangeError("residualBound needs priorMode 'offset' and a bound > 0");
+  const outputOf = (offset: number, raw: number): { z: number; slope: number } => {
+    if (bound === undefined) return { z: offset + raw, slope: 1 };
+    const t = Math.tanh(raw / bound);
+    return { z: offset + bound * t, slope: 1 - t * t };
+  };
 
   const streamLength = oversample ? 2 * Math.max(positives.length, negatives.length) : train.length;
   const lossFn = trainingLoss(lossOption, oversample, positives.length, negatives.length);
@@ -125,11 +137,11 @@ export function fitHead(input: { train: readonly Sample[]; val: readonly Sample[
     for (let start = 0; start < streamLength; start += batchSize) {
       const end = Math.min(streamLength, start + batchSize);
       grad.fill(0);
-      lossSum += batchGradient(model, tr, stream, start, end, lossFn, grad, scratch);
+      lossSum += batchGradient(model, tr, stream, start, end, lossFn, grad, scratch, outputOf);
       step++;
       adamStep({ params: P, grad, m: adamM, v: adamV, step, learningRate: lr, weightDecay, decayRanges: model.layout.weightRanges, gradScale: 1 / (end - start) });
     }
-    const record = { epoch, trainLoss: lossSum / streamLength, ...validate(model, va, valLossFn) };
+    const record = { epoch, trainLoss: lossSum / streamLength, ...validate(model, va, valLossFn, outputOf) };
     history.push(record);
     options.onEpoch?.(record);
 
@@ -234,9 +246,11 @@ function createScratch(batchSize: number, hiddenSize: number): BatchScratch {
  * Forward and backward pass of the samples stream[start .. end); adds the summed weighted gradient to `grad` and
  * returns the summed weighted loss.
  */
+type OutputFn = (offset: number, raw: number) => { z: number; slope: number };
+
 function batchGradient(
   model: HeadModel, data: Prepared, stream: Uint32Array, start: number, end: number,
-  lossFn: LossFn, grad: Float64Array, s: BatchScratch,
+  lossFn: LossFn, grad: Float64Array, s: BatchScratch, outputOf: OutputFn,
 ): number {
   const n = model.inputDim;
   const H = model.config.hiddenSize;
@@ -250,20 +264,21 @@ function batchGradient(
   for (let b = 0; b < count; b++) {
     const i = stream[start + b];
     const base = b * rows;
-    let z = data.offset[i];
-    if (H === 0) z += s.act[base] + P[L.b1];
+    let raw = 0;
+    if (H === 0) raw = s.act[base] + P[L.b1];
     else {
-      z += P[L.b2];
+      raw = P[L.b2];
       for (let j = 0; j < H; j++) {
         const a = s.act[base + j] + P[L.b1 + j];
         const h = a > 0 ? a : 0;
         s.act[base + j] = h;
-        z += P[L.w2 + j] * h;
+        raw += P[L.w2 + j] * h;
       }
     }
-    const { loss, dLogit } = lossFn(z, data.label[i] as 0 | 1);
+    const out = outputOf(data.offset[i], raw);
+    const { loss, dLogit } = lossFn(out.z, data.label[i] as 0 | 1);
     const w = data.weight[i];
-    const g = dLogit * w;
+    const g = dLogit * w * out.slope;
     lossSum += loss * w;
     if (H === 0) {
       s.delta[base] = g;
@@ -283,14 +298,14 @@ function batchGradient(
   return lossSum;
 }
 
-function validate(model: HeadModel, data: Prepared, lossFn: LossFn): { valLoss: number; valAuroc: number } {
+function validate(model: HeadModel, data: Prepared, lossFn: LossFn, outputOf: OutputFn): { valLoss: number; valAuroc: number } {
   if (data.count === 0) return { valLoss: NaN, valAuroc: NaN };
   const logits = new Float64Array(data.count);
   const sum = [0, 0];
   const weightSum = [0, 0];
   for (let i = 0; i < data.count; i++) {
     const y = data.label[i] as 0 | 1;
-    logits[i] = model.logitStandardised(data.x, i * model.inputDim, data.offset[i]);
+    logits[i] = outputOf(data.offset[i], model.logitStandardised(data.x, i * model.inputDim, 0)).z;
     sum[y] += lossFn(logits[i], y).loss * data.weight[i];
     weightSum[y] += data.weight[i];
   }

@@ -1,21 +1,24 @@
 /**
- * One training run, end to end: gather every source, split by source, embed (cached), fit the head, calibrate on
- * validation, choose the threshold for the target FPR, evaluate, gate against the current model on the same
- * validation set, and save the version to the registry (made current only if it is not worse, or when forced).
+ * One training run, end to end: gather every source, split the user's data by source, embed (cached), project onto
+ * the feature basis, add the shipped training set of the bundled model, fit the model (residual head, guard,
+ * combiner, threshold), measure candidate, baseline and prior on the gate set, and save the version to the registry
+ * (made current only if the gate accepts it, or when forced).
  */
-import type { RgbImage, BackboneOutput } from '../score/backbone.js';
+import type { BackboneOutput, RgbImage } from '../score/backbone.js';
+import { projectEmbedding, type FeatureBasis } from '../score/feature-basis.js';
+import { explainCoords, isModelFile, modelPartsFromFile } from '../score/target-model.js';
 import type { Registry } from '../registry/registry.js';
 import type { ModelManifest } from '../registry/manifest.js';
-import { createTargetModel, type HeadFile } from '../score/target-model.js';
 import { CatwatchError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
-import { fitPlatt } from './calibrate.js';
-import { augmentedCopies, negativeFolderItems, positiveItems, syntheticItems, type DataItem } from './dataset.js';
+import { augmentedCopies, augmentedNegatives, negativeFolderItems, positiveItems, sourceTag, syntheticItems, type DataItem } from './dataset.js';
 import type { EmbeddingCache } from './embedding-cache.js';
 import { embedItems, type EmbeddedItem } from './embed-items.js';
-import { evaluateScores, type Evaluation } from './evaluate.js';
-import { fitHead, type FitHeadOptions, type Sample } from './fit-head.js';
-import type { PriorMode } from './head-model.js';
+import { fitFeatureBasis } from './fit-basis.js';
+import type { FitHeadOptions } from './fit-head.js';
+import { fitModel, type CoordSample } from './fit-model.js';
+import { priorScorer, runGate, type GateResult, type GateScorer } from './gate.js';
+import { itemHash, loadShippedDataset, referenceHalf, type ShippedDataset } from './shipped-dataset.js';
 import { splitItems } from './split.js';
 import { thresholdForFpr } from './threshold.js';
 
@@ -27,18 +30,22 @@ export interface TrainRunOptions {
   storeItems?: DataItem[];
   synthetic: number;
   augmentPerPositive: number;
+  /** One heavily augmented copy per this many photo negatives (0: none). */
+  augmentNegativesEvery?: number;
   targetFpr: number;
   head: 'logistic' | 'mlp';
   hiddenUnits: number;
   loss: 'focal' | 'bce';
   focalAlpha: number;
   focalGamma: number;
-  priorMode?: PriorMode;
   valFraction?: number;
   force?: boolean;
   reason: string;
   seed?: number;
 }
+
+/** What the bundled model ships for this backbone: its basis and training set (absent for some backbones). */
+export interface BundledBase { basis: FeatureBasis; dataset: ShippedDataset }
 
 export interface TrainRunDeps {
   backbone: { id: string; runtime: string; embeddingDim: number; hasPrior: boolean };
@@ -46,6 +53,7 @@ export interface TrainRunDeps {
   cache: EmbeddingCache;
   registry: Registry;
   log: Logger;
+  bundled?: BundledBase;
   onProgress?: (phase: string, done: number, total: number) => void;
   now?: () => Date;
 }
@@ -55,32 +63,84 @@ export interface TrainRunResult {
   accepted: boolean;
   decision: string;
   manifest: ModelManifest;
-  validation: Evaluation;
-  previous?: { version: string; metrics: Record<string, number> };
+  gate: GateResult;
   failed: Array<{ ref: string; error: string }>;
+  /** A few refs of every training source, so a person can see what went in. */
+  sourceSamples: Record<string, string[]>;
 }
 
-/** The head's fit options from the training settings (config `train` or CLI overrides). */
-export function headFitOptions(
-  settings: Pick<TrainRunOptions, 'head' | 'hiddenUnits' | 'loss' | 'focalAlpha' | 'focalGamma'>,
-  priorMode: PriorMode,
-  seed: number,
-): FitHeadOptions {
+/** The bundled model's basis and shipped dataset for a backbone, when the package ships them. */
+export function loadBundledBase(registry: Registry, backboneId: string): BundledBase | undefined {
+  const bundled = registry.bundled(backboneId);
+  if (!bundled || !isModelFile(bundled.head)) return undefined;
+  const dataset = loadShippedDataset(bundled.dir);
+  if (!dataset) return undefined;
+  const basis = modelPartsFromFile(bundled.head).basis;
+  if (dataset.basisId !== basis.id || dataset.backboneId !== backboneId) {
+    throw new CatwatchError('E_MODEL_INVALID', `${bundled.dir}: the shipped dataset was made for another basis or backbone`);
+  }
+  return { basis, dataset };
+}
+
+/** Real (not synthetic) negatives training needs before it can say anything about the world. */
+export const MIN_REAL_NEGATIVES = 100;
+const BASIS_DIM = 128;
+
+export function headFitOptions(settings: Pick<TrainRunOptions, 'head' | 'hiddenUnits' | 'loss' | 'focalAlpha' | 'focalGamma'>, seed: number): Omit<FitHeadOptions, 'priorMode' | 'residualBound'> {
   return {
-    priorMode,
     hiddenSize: settings.head === 'mlp' ? settings.hiddenUnits : 0,
     loss: settings.loss === 'focal' ? { kind: 'focal', alpha: settings.focalAlpha, gamma: settings.focalGamma } : { kind: 'balanced-bce' },
     seed,
   };
 }
 
-export function toSample(item: EmbeddedItem): Sample {
-  return { embedding: item.embedding, prior: item.prior, label: item.label, source: item.subcategory };
-}
-
 export async function runTraining(options: TrainRunOptions, deps: TrainRunDeps): Promise<TrainRunResult> {
   const started = Date.now();
   const log = deps.log.child({ component: 'train' });
+  if (!deps.backbone.hasPrior) throw new CatwatchError('E_TRAIN_DATA', `backbone ${deps.backbone.id} has no prior; catwatch models build on the backbone's own target score`);
+  const user = gatherUserItems(options);
+  const embedded = await embedItems([...user.train, ...user.val], {
+    embed: deps.embed, backboneId: deps.backbone.id, cache: deps.cache, onProgress: (d, t) => deps.onProgress?.('embed', d, t),
+  });
+  for (const f of embedded.failed) log.warn({ file: f.ref, err: f.error }, 'image skipped');
+  log.info({ cacheHits: embedded.cacheHits, computed: embedded.computed, failed: embedded.failed.length }, 'embeddings ready');
+
+  const sets = assembleSets(embedded.items, new Set(user.val.map((i) => i.ref)), deps.bundled, log);
+  checkData(sets.train, deps.bundled);
+  deps.onProgress?.('fit', 0, 1);
+  const fit = fitModel({ basis: sets.basis, train: sets.train, calibration: sets.calibration, options: { targetFpr: options.targetFpr, head: headFitOptions(options, options.seed ?? 1) } });
+  deps.onProgress?.('fit', 1, 1);
+
+  const candidate: GateScorer = { name: 'candidate', threshold: fit.threshold, score: (s) => explainCoords(fit.parts, s.coords, s.prior).score };
+  const prior = priorScorer(thresholdForFpr(sets.calibration.map((s) => s.prior), sets.calibration.map((s) => s.label), options.targetFpr).threshold);
+  const baseline = currentScorer(deps.registry, deps.backbone.id, sets.basis.id) ?? prior;
+  const gate = runGate({ candidate, baseline, prior, items: sets.gate, targetFpr: options.targetFpr });
+  const decision = gate.accepted ? `not worse than ${baseline.name} on ${sets.gate.length} held-out images` : `rejected: ${gate.reasons.join('; ')}${options.force ? ' (forced current)' : ''}`;
+
+  const version = deps.registry.newVersionId(deps.now?.());
+  const manifest: ModelManifest = {
+    version,
+    createdAt: (deps.now?.() ?? new Date()).toISOString(),
+    label: options.label,
+    backbone: { id: deps.backbone.id, runtime: deps.backbone.runtime, embeddingDim: deps.backbone.embeddingDim },
+    threshold: fit.threshold,
+    targetFpr: options.targetFpr,
+    counts: countSources(sets.train, sets.calibration, user.augmentedCount),
+    metrics: { ...gate.candidate.metrics, priorAuroc: gate.prior.metrics.auroc, baselineAuroc: gate.baseline.evaluation.metrics.auroc, bestEpoch: fit.bestEpoch },
+    gate: { baseline: gate.baseline.name, counts: gate.counts, reasons: gate.reasons, bySource: gate.bySource, bySubcategory: gate.candidate.bySubcategory },
+    basisId: sets.basis.id,
+    trainingMs: Date.now() - started,
+    reason: options.reason,
+    decision,
+    parent: deps.registry.currentVersion() ?? null,
+  };
+  deps.registry.save(manifest, fit.file);
+  if (gate.accepted || options.force) deps.registry.use(version);
+  log.info({ version, accepted: gate.accepted, decision, auroc: manifest.metrics.auroc, threshold: fit.threshold }, 'training finished');
+  return { version, accepted: gate.accepted || Boolean(options.force), decision, manifest, gate, failed: embedded.failed, sourceSamples: sampleRefs([...user.train, ...user.val]) };
+}
+
+function gatherUserItems(options: TrainRunOptions): { train: DataItem[]; val: DataItem[]; augmentedCount: number } {
   const items: DataItem[] = [
     ...options.positives.flatMap((p) => positiveItems(p)),
     ...options.negatives.flatMap((n) => negativeFolderItems(n)),
@@ -88,92 +148,88 @@ export async function runTraining(options: TrainRunOptions, deps: TrainRunDeps):
     ...syntheticItems(options.synthetic),
   ];
   const split = splitItems(items, options.valFraction ?? 0.25);
-  // Augment training positives only: validation must measure real photos.
-  const augmented = augmentedCopies(split.train, options.augmentPerPositive);
-  const trainItems = [...split.train, ...augmented];
-  const countPos = (list: DataItem[]) => list.filter((i) => i.label === 1).length;
-  if (countPos(split.train) < 5 || countPos(split.val) < 2 || split.val.length - countPos(split.val) < 2) {
-    throw new CatwatchError('E_TRAIN_DATA', `not enough data: ${countPos(items)} positive and ${items.length - countPos(items)} negative images; give at least ~20 photos of the target (model.positives or --positives) and some negatives`);
-  }
-  log.info({ train: trainItems.length, val: split.val.length, augmented: augmented.length }, 'training data gathered');
+  // Augment training items only: validation must measure real photos.
+  const augmented = [...augmentedCopies(split.train, options.augmentPerPositive), ...augmentedNegatives(split.train, options.augmentNegativesEvery ?? 4)];
+  return { train: [...split.train, ...augmented], val: split.val, augmentedCount: augmented.length };
+}
 
-  const all = [...trainItems, ...split.val];
-  const embedded = await embedItems(all, {
-    embed: deps.embed,
-    backboneId: deps.backbone.id,
-    cache: deps.cache,
-    onProgress: (d, t) => deps.onProgress?.('embed', d, t),
+interface Sets { basis: FeatureBasis; train: CoordSample[]; calibration: CoordSample[]; gate: CoordSample[] }
+
+/**
+ * Training, calibration and gate sets from the user's embedded items and the shipped dataset. A user photo that is
+ * a shipped reference photo is dropped (it would leak into the gate); a shipped training photo the user also gave
+ * counts once.
+ */
+function assembleSets(items: readonly EmbeddedItem[], valRefs: ReadonlySet<string>, bundled: BundledBase | undefined, log: Logger): Sets {
+  const shipped = bundled?.dataset.items ?? [];
+  const referenceHashes = new Set(shipped.filter((s) => s.role === 'reference').map((s) => s.hash));
+  const userKeys = new Set(items.map((i) => itemHash(i.key)));
+  const kept = items.filter((i) => !referenceHashes.has(itemHash(i.key)));
+  if (kept.length < items.length) log.info({ dropped: items.length - kept.length }, 'user photos that are shipped reference photos left out');
+  const userTrain = kept.filter((i) => !valRefs.has(i.ref));
+  const basis = bundled?.basis ?? fitFeatureBasis(userTrain.map((i) => i.embedding), BASIS_DIM);
+  const toSample = (i: EmbeddedItem): CoordSample => ({
+    coords: projectEmbedding(basis, i.embedding), prior: i.prior ?? 0, label: i.label, subcategory: i.subcategory,
+    source: i.confirmed ? 'confirmed' : sourceTag(i),
   });
-  for (const f of embedded.failed) log.warn({ file: f.ref, err: f.error }, 'image skipped');
-  log.info({ cacheHits: embedded.cacheHits, computed: embedded.computed, failed: embedded.failed.length }, 'embeddings ready');
-  const valRefs = new Set(split.val.map((i) => i.ref));
-  const train = embedded.items.filter((i) => !valRefs.has(i.ref));
-  const val = embedded.items.filter((i) => valRefs.has(i.ref));
-
-  const priorMode: PriorMode = deps.backbone.hasPrior ? (options.priorMode ?? 'feature') : 'none';
-  deps.onProgress?.('fit', 0, 1);
-  const fit = fitHead({ train: train.map(toSample), val: val.map(toSample), options: headFitOptions(options, priorMode, options.seed ?? 1) });
-  deps.onProgress?.('fit', 1, 1);
-  const valLogits = val.map((i) => fit.model.predictLogit(i.embedding, i.prior));
-  const valLabels = val.map((i) => i.label);
-  const calibrator = fitPlatt(valLogits, valLabels);
-  const valScores = valLogits.map((z) => calibrator.apply(z));
-  const choice = thresholdForFpr(valScores, valLabels, options.targetFpr);
-  const validation = evaluateScores(val.map((i, k) => ({ score: valScores[k], label: i.label, subcategory: i.subcategory })), choice.threshold);
-
-  const version = deps.registry.newVersionId(deps.now?.());
-  const headFile: HeadFile = { head: fit.model.toJSON(), calibration: calibrator.json };
-  const count = (kind: DataItem['kind']) => train.filter((i) => i.kind === kind && !i.ref.includes('#aug:')).length + val.filter((i) => i.kind === kind).length;
-  const folders: Record<string, number> = {};
-  for (const i of [...train, ...val]) if (i.kind === 'folder') folders[i.subcategory] = (folders[i.subcategory] ?? 0) + 1;
-
-  // Gate: the current model (if it runs on the same backbone) scored on the same validation set.
-  let previous: TrainRunResult['previous'];
-  const currentVersion = deps.registry.currentVersion();
-  try {
-    const current = deps.registry.loadCurrent(deps.backbone.id);
-    const model = createTargetModel(current);
-    const scores = val.map((i) => model.score({ embedding: i.embedding, prior: i.prior }));
-    previous = { version: model.version, metrics: evaluateScores(val.map((i, k) => ({ score: scores[k], label: i.label, subcategory: i.subcategory })), model.threshold).metrics };
-  } catch (err) {
-    if (currentVersion) log.warn({ err: (err as Error).message }, 'current model not comparable, gate skipped');
-  }
-  const m = validation.metrics;
-  let accepted = true;
-  let decision = previous ? `not worse than ${previous.version}` : 'first model for this backbone';
-  if (previous) {
-    const p = previous.metrics;
-    const worseAuroc = m.auroc < p.auroc - 0.001;
-    const worseFpr = m.fprAtThreshold > Math.max(p.fprAtThreshold, options.targetFpr) + 0.002;
-    if (worseAuroc || worseFpr) {
-      accepted = false;
-      decision = `worse than ${previous.version}: auroc ${m.auroc.toFixed(4)} vs ${p.auroc.toFixed(4)}, fpr at threshold ${m.fprAtThreshold.toFixed(4)} vs ${p.fprAtThreshold.toFixed(4)}`;
-    }
-  }
-  if (!accepted && options.force) decision += ' (forced current)';
-
-  const manifest: ModelManifest = {
-    version,
-    createdAt: (deps.now?.() ?? new Date()).toISOString(),
-    label: options.label,
-    backbone: { id: deps.backbone.id, runtime: deps.backbone.runtime, embeddingDim: deps.backbone.embeddingDim },
-    threshold: choice.threshold,
-    targetFpr: options.targetFpr,
-    counts: {
-      positives: count('positive'),
-      confirmedPositives: count('confirmed-positive'),
-      synthetic: count('synthetic'),
-      folders,
-      mined: count('mined'),
-    },
-    metrics: { ...m, bestEpoch: fit.bestEpoch, augmentedPositives: augmented.length },
-    trainingMs: Date.now() - started,
-    reason: options.reason,
-    decision,
-    parent: previous?.version ?? null,
+  const userVal = kept.filter((i) => valRefs.has(i.ref)).map(toSample);
+  return {
+    basis,
+    train: [...shipped.filter((s) => s.role === 'train' && !userKeys.has(s.hash)), ...userTrain.map(toSample)],
+    calibration: [...shipped.filter((s) => s.role === 'reference' && referenceHalf(s.hash) === 'calibration'), ...userVal],
+    gate: [...shipped.filter((s) => s.role === 'reference' && referenceHalf(s.hash) === 'gate'), ...userVal.filter((s) => s.source === 'confirmed')],
   };
-  deps.registry.save(manifest, headFile);
-  if (accepted || options.force) deps.registry.use(version);
-  log.info({ version, accepted, decision, auroc: m.auroc, nearFprAt95Tpr: m.nearFprAt95Tpr, threshold: choice.threshold }, 'training finished');
-  return { version, accepted: accepted || Boolean(options.force), decision, manifest, validation, previous, failed: embedded.failed };
+}
+
+function checkData(train: readonly CoordSample[], bundled: BundledBase | undefined): void {
+  const positives = train.filter((s) => s.label === 1).length;
+  const realNegatives = train.filter((s) => s.label === 0 && s.subcategory !== 'synthetic').length;
+  if (positives < 20) {
+    throw new CatwatchError('E_TRAIN_DATA', `only ${positives} photos of the target to train on: give at least ~20 (model.positives or --positives)`);
+  }
+  if (realNegatives < MIN_REAL_NEGATIVES) {
+    const why = bundled ? '' : ' (this backbone ships no training set)';
+    throw new CatwatchError('E_TRAIN_DATA', `only ${realNegatives} real negative photos to train on${why}: give at least ${MIN_REAL_NEGATIVES} in train.negatives folders (other animals, people, your scenes) or label more mined samples as negative`);
+  }
+}
+
+/** The current model as a gate baseline, when it is a v2 model of this backbone on the same basis. */
+function currentScorer(registry: Registry, backboneId: string, basisId: string): GateScorer | undefined {
+  try {
+    const current = registry.loadCurrent(backboneId);
+    if (!isModelFile(current.head)) return undefined;
+    const parts = modelPartsFromFile(current.head);
+    if (parts.basis.id !== basisId) return undefined;
+    return { name: `current ${current.manifest.version}`, threshold: current.manifest.threshold, score: (s) => explainCoords(parts, s.coords, s.prior).score };
+  } catch {
+    return undefined;
+  }
+}
+
+function countSources(train: readonly CoordSample[], calibration: readonly CoordSample[], augmented: number): ModelManifest['counts'] {
+  const bySource: Record<string, number> = {};
+  const folders: Record<string, number> = {};
+  for (const s of [...train, ...calibration]) {
+    bySource[s.source] = (bySource[s.source] ?? 0) + 1;
+    if (s.label === 0) folders[s.subcategory] = (folders[s.subcategory] ?? 0) + 1;
+  }
+  const count = (pred: (s: CoordSample) => boolean) => train.filter(pred).length;
+  return {
+    positives: count((s) => s.label === 1),
+    confirmedPositives: count((s) => s.label === 1 && s.source === 'confirmed'),
+    synthetic: count((s) => s.subcategory === 'synthetic'),
+    folders,
+    mined: count((s) => s.subcategory === 'mined'),
+    bySource,
+    augmented,
+  };
+}
+
+function sampleRefs(items: readonly DataItem[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const i of items) {
+    const list = (out[sourceTag(i)] ??= []);
+    if (list.length < 3) list.push(i.ref);
+  }
+  return out;
 }

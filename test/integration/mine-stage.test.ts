@@ -17,7 +17,7 @@ import { silentLogger } from '../../src/util/log.js';
 import { cropRgb } from '../../src/util/resize-rgb.js';
 import { fixturesDir } from '../helpers/paths.js';
 
-const model: TargetModel = { version: 'v7', backboneId: 'bb@2', label: 'cat', threshold: 0.6, bundled: false, score: () => 0 };
+const model: TargetModel = { version: 'v7', backboneId: 'bb@2', label: 'cat', threshold: 0.6, bundled: false, score: () => 0, explain: () => ({ score: 0, prior: 0, head: 0, trust: 1 }) };
 
 async function setup(t: { after: (fn: () => void | Promise<void>) => void }, mine: Partial<Config['mine']> = {}, queueMax?: number) {
   const dataDir = mkdtempSync(join(tmpdir(), 'cw-mine-'));
@@ -41,7 +41,7 @@ async function setup(t: { after: (fn: () => void | Promise<void>) => void }, min
     clock += 200;
     const frame: Frame = { ...photo, camera: options.camera ?? 'yard', seq: seq++, capturedAtMs: clock };
     const crop = options.crop ?? cropRgb(photo, { x: 40, y: 20, w: 160, h: 160 });
-    const scored: ScoredFrame = { frame, score, box: { x: 0, y: 0, w: 1, h: 1 }, regions: [], embedding: Float32Array.from([score, 1, 2]), crop, model, inferenceMs: 5 };
+    const scored: ScoredFrame = { frame, score, parts: { score, prior: score, head: 0, trust: 1 }, box: { x: 0, y: 0, w: 1, h: 1 }, regions: [], embedding: Float32Array.from([score, 1, 2]), crop, model, inferenceMs: 5 };
     stage.observe(scored);
   }
   async function settle(count: number): Promise<void> {

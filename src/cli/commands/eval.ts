@@ -90,12 +90,14 @@ export const evalCommand: Command = {
         cache,
         onProgress: (done, total) => progress.update('embed', done, total),
       });
-      const scored: ReportItem[] = embedded.items.map((i) => ({ ref: i.ref, label: i.label, subcategory: i.subcategory, score: model.score(i) }));
+      const scored: ReportItem[] = embedded.items.map((i) => ({ ref: i.ref, label: i.label, subcategory: i.subcategory, ...model.explain(i) }));
       const positiveCount = scored.filter((s) => s.label === 1).length;
       if (positiveCount === 0 || positiveCount === scored.length) {
         throw new CatwatchError('E_USAGE', `need readable positive and negative images, got ${positiveCount} positive and ${scored.length - positiveCount} negative (${embedded.failed.length} unreadable)`);
       }
       const evaluation = evaluateScores(scored, model.threshold);
+      const hasPrior = scored.every((s) => s.prior !== undefined && Number.isFinite(s.prior));
+      const prior = hasPrior ? evaluateScores(scored.map((s) => ({ ...s, score: s.prior ?? 0 })), model.threshold).metrics : null;
       if (values.report) {
         const html = await renderEvalReport({
           version: model.version, backboneId: info.id, label: model.label, threshold: model.threshold, evaluation, items: scored, createdAt: new Date(),
@@ -111,6 +113,7 @@ export const evalCommand: Command = {
           label: model.label,
           threshold: model.threshold,
           metrics: m,
+          prior: prior && { auroc: prior.auroc, fprAt95Tpr: prior.fprAt95Tpr, nearFprAt95Tpr: prior.nearFprAt95Tpr, farFprAt95Tpr: prior.farFprAt95Tpr },
           bySubcategory: evaluation.bySubcategory,
           cache: { hits: embedded.cacheHits, computed: embedded.computed },
           failed: embedded.failed,
@@ -120,7 +123,7 @@ export const evalCommand: Command = {
       }
       const lines = [
         `model ${model.version}${model.bundled ? ' (bundled default)' : ''} on ${info.id}: ${m.positives} positive and ${m.negatives} negative images`,
-        `AUROC ${num(m.auroc)}   FPR@95%TPR ${pct(m.fprAt95Tpr)}`,
+        `AUROC ${num(m.auroc)}   FPR@95%TPR ${pct(m.fprAt95Tpr)}${prior ? `   (prior alone: AUROC ${num(prior.auroc)}, FPR@95%TPR ${pct(prior.fprAt95Tpr)})` : ''}`,
         `  near-class: AUROC ${num(m.nearAuroc)}   FPR@95%TPR ${pct(m.nearFprAt95Tpr)}`,
         `  far:        AUROC ${num(m.farAuroc)}   FPR@95%TPR ${pct(m.farFprAt95Tpr)}`,
         `at threshold ${num(model.threshold)}: precision ${num(m.precision)}  recall ${num(m.recall)}  FPR ${pct(m.fprAtThreshold)}`,

@@ -12,8 +12,10 @@ import { MODEL_OPTIONS, MODEL_OPTIONS_HELP, openModelContext, startPool } from '
 const HELP = `Usage: catwatch score [options] PATH...
 
 Scores images (files, or folders walked recursively) with the current model (or --model VERSION).
-With --json: one JSON object per line: {"path": ..., "score": 0..1, "label": "<target>"|"not<target>"}; a file that
-cannot be read gives {"path": ..., "error": ...} and scoring continues. Exit code 1 when any file failed.
+With --json: one JSON object per line: {"path", "score": 0..1, "label": "<target>"|"not<target>", "prior", "head",
+"trust"}: the score's parts are the backbone's own probability, the head's contribution in logits (0 = none) and how
+close the image is to the training data (0..1; far from it the score falls back to the prior). A file that cannot be
+read gives {"path": ..., "error": ...} and scoring continues. Exit code 1 when any file failed.
 
 Options:
 ${MODEL_OPTIONS_HELP}
@@ -55,9 +57,12 @@ export const scoreCommand: Command = {
           try {
             const image = await decodeImage(path);
             const [out] = await pool.embed([image]);
-            const score = model.score(out);
-            const label = score >= model.threshold ? model.label : negativeLabel;
-            results[i] = values.json ? `${JSON.stringify({ path, score: Number(score.toFixed(6)), label })}\n` : `${score.toFixed(4)}  ${label.padEnd(negativeLabel.length)}  ${path}\n`;
+            const parts = model.explain(out);
+            const label = parts.score >= model.threshold ? model.label : negativeLabel;
+            const round = (x: number): number | null => (Number.isFinite(x) ? Number(x.toFixed(6)) : null);
+            results[i] = values.json
+              ? `${JSON.stringify({ path, score: round(parts.score), label, prior: round(parts.prior), head: round(parts.head), trust: round(parts.trust) })}\n`
+              : `${parts.score.toFixed(4)}  ${label.padEnd(negativeLabel.length)}  prior ${parts.prior.toFixed(4)}  ${path}\n`;
           } catch (err) {
             failures++;
             const message = err instanceof CatwatchError ? err.message : (err as Error).message;

@@ -1,6 +1,6 @@
 /** `catwatch train`: trains a new model version (also the child process the service runs for retraining). */
 import { openEmbeddingCache } from '../../train/embedding-cache.js';
-import { runTraining } from '../../train/train-run.js';
+import { loadBundledBase, runTraining } from '../../train/train-run.js';
 import { loadStoreItems } from '../../store/store-items.js';
 import { CatwatchError, EXIT_OK } from '../../util/errors.js';
 import { parseCommandArgs, type Command } from '../command.js';
@@ -9,9 +9,12 @@ import { createProgress } from '../progress.js';
 
 const HELP = `Usage: catwatch train [--positives DIR] [--negatives DIR]... [options]
 
-Trains a new version of the head on the backbone's embeddings: positives (model.positives or --positives, plus
-samples confirmed positive), negatives from every source (folders, mined samples, synthetic quad-tree images).
-The new version becomes current only if it is not worse than the current one on validation (--force overrides).
+Trains a new model version on the backbone's embeddings: the training set shipped with the bundled model (photos of
+the target, near-class animals, people, scenes, objects, as embeddings), your positives (model.positives or
+--positives, plus samples confirmed positive), your negatives (folders, mined samples) and synthetic images.
+The score keeps the backbone's own prior: the head is a bounded correction to it. The new version becomes current
+only if, on held-out sources it never trained on, it is not worse than the current model and not worse than the
+prior alone, and only if that held-out set is big enough to tell (--force overrides).
 
 Options:
 ${MODEL_OPTIONS_HELP}
@@ -22,7 +25,6 @@ ${MODEL_OPTIONS_HELP}
       --no-mined        do not use the sample store (mined negatives, confirmed positives)
       --synthetic N     synthetic negatives (default train.syntheticNegatives)
       --augment N       augmented copies per training positive (default 1)
-      --prior-mode M    feature | offset: how the backbone prior enters the head (default feature)
       --reason TEXT     recorded in the manifest (default cli)
       --force           make the new version current even if it is worse
       --json            print the result as JSON
@@ -42,7 +44,6 @@ export const trainCommand: Command = {
       'no-mined': { type: 'boolean' },
       synthetic: { type: 'string' },
       augment: { type: 'string' },
-      'prior-mode': { type: 'string' },
       reason: { type: 'string' },
       force: { type: 'boolean' },
       json: { type: 'boolean' },
@@ -58,11 +59,8 @@ export const trainCommand: Command = {
     const ctx = openModelContext(values, { quiet: Boolean(values.json) });
     const { config } = ctx;
     const positives = values.positives ?? (config.model.positives ? [config.model.positives] : []);
-    if (positives.length === 0) throw new CatwatchError('E_USAGE', 'no positives: set model.positives in the config or pass --positives DIR');
     const backbone = values.backbone as typeof config.model.backbone | undefined;
     if (backbone && !['objectron', 'mobilenetv2-12-int8', 'centernet', 'auto'].includes(backbone)) throw new CatwatchError('E_USAGE', `unknown backbone ${backbone}`);
-    const priorMode = values['prior-mode'] ?? 'feature';
-    if (priorMode !== 'feature' && priorMode !== 'offset') throw new CatwatchError('E_USAGE', '--prior-mode must be feature or offset');
     const int = (v: string | undefined, d: number, name: string): number => {
       if (v === undefined) return d;
       const n = Number(v);
@@ -87,18 +85,19 @@ export const trainCommand: Command = {
           loss: config.train.loss,
           focalAlpha: config.train.focalAlpha,
           focalGamma: config.train.focalGamma,
-          priorMode,
           force: Boolean(values.force),
           reason: values.reason ?? 'cli',
         },
-        { backbone: info, embed: (images) => pool.embed(images), cache, registry: ctx.registry, log: ctx.log, onProgress: progress.update },
+        { backbone: info, embed: (images) => pool.embed(images), cache, registry: ctx.registry, log: ctx.log, onProgress: progress.update, bundled: loadBundledBase(ctx.registry, info.id) },
       );
       if (values.json) {
-        io.stdout.write(`${JSON.stringify({ version: result.version, accepted: result.accepted, decision: result.decision, metrics: result.manifest.metrics, counts: result.manifest.counts, threshold: result.manifest.threshold, previous: result.previous ?? null, failed: result.failed })}\n`);
+        io.stdout.write(`${JSON.stringify({ version: result.version, accepted: result.accepted, decision: result.decision, reasons: result.gate.reasons, metrics: result.manifest.metrics, gate: result.manifest.gate, counts: result.manifest.counts, threshold: result.manifest.threshold, sourceSamples: result.sourceSamples, failed: result.failed })}\n`);
       } else {
         const m = result.manifest.metrics;
         io.stdout.write(`version ${result.version} (${result.accepted ? 'current' : 'NOT current'}): ${result.decision}\n`);
-        io.stdout.write(`validation: AUROC ${m.auroc.toFixed(4)}, FPR@95%TPR ${(m.fprAt95Tpr * 100).toFixed(2)}% (near-class ${(m.nearFprAt95Tpr * 100).toFixed(2)}%), threshold ${result.manifest.threshold.toFixed(4)}: precision ${m.precision.toFixed(3)} recall ${m.recall.toFixed(3)}\n`);
+        const g = result.gate;
+        io.stdout.write(`held-out gate set (${g.counts.positives} positives, ${g.counts.negatives} negatives): AUROC ${m.auroc.toFixed(4)} (prior alone ${m.priorAuroc.toFixed(4)}, ${g.baseline.name} ${m.baselineAuroc.toFixed(4)}), FPR@95%TPR near-class ${(m.nearFprAt95Tpr * 100).toFixed(2)}% far ${(m.farFprAt95Tpr * 100).toFixed(2)}%, threshold ${result.manifest.threshold.toFixed(4)}: precision ${m.precision.toFixed(3)} recall ${m.recall.toFixed(3)}\n`);
+        for (const [source, refs] of Object.entries(result.sourceSamples)) io.stdout.write(`  source ${source}: e.g. ${refs.join(', ')}\n`);
         if (result.failed.length > 0) io.stdout.write(`${result.failed.length} unreadable image(s) skipped\n`);
       }
       return EXIT_OK;

@@ -1,0 +1,19 @@
+/**
+ * The role of each dev photo in the bundled model (see bundle-model.ts): whole sources `oxpet` and `imagenetsample`
+ * plus a fixed hash share of the single-source subcategories are `reference` (never trained on); the rest `train`.
+ */
+import { createHash } from 'node:crypto';
+import { sourceTag, type DataItem } from '../src/train/dataset.js';
+import type { ShippedRole } from '../src/train/shipped-dataset.js';
+
+export const REFERENCE_SOURCES = new Set(['oxpet', 'imagenetsample']);
+/** Share of a single-source subcategory held out by file hash. */
+const REFERENCE_SHARE: Record<string, number> = { positive: 0.15, dog: 0.25, person: 0.25 };
+
+export function devRole(item: DataItem): ShippedRole {
+  if (REFERENCE_SOURCES.has(sourceTag(item))) return 'reference';
+  const share = REFERENCE_SHARE[item.subcategory] ?? 0;
+  const unit = createHash('sha1').update(item.ref.split('/').pop() ?? item.ref).digest().readUInt32BE(0) / 2 ** 32;
+  return unit < share ? 'reference' : 'train';
+}
+

@@ -1,0 +1,73 @@
+/**
+ * Rebuilds the bundled model of one backbone from the dev photos: `npm run bench -- bundle-model -- --backbone X`.
+ *
+ * 1. Every dev photo gets a role by source: whole sources `oxpet` (close-up cat faces) and `imagenetsample`
+ *    (animals, wild cats, objects) plus a fixed hash share of the single-source subcategories (Asirra cats and dogs,
+ *    people) are `reference`: never trained on, they fit the combiner (one half) and gate every later candidate
+ *    (other half). The rest, with synthetic images and augmented copies, is `train`.
+ * 2. The feature basis is fitted on the training photos, everything is projected, and the set is written as
+ *    `models/<backbone>/dataset.bin`.
+ * 3. The head is trained by the product's own `runTraining` on that shipped set alone (no user data), so the bundled
+ *    model and every user retraining come from one code path; its head.json and manifest.json are written beside it.
+ */
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRegistry } from '../src/registry/registry.js';
+import { basisToJSON } from '../src/score/feature-basis.js';
+import { projectEmbedding } from '../src/score/feature-basis.js';
+import { augmentedCopies, augmentedNegatives, sourceTag, syntheticItems } from '../src/train/dataset.js';
+import { fitFeatureBasis } from '../src/train/fit-basis.js';
+import { encodeShippedDataset, itemHash, DATASET_FILE, type ShippedItem } from '../src/train/shipped-dataset.js';
+import { runTraining } from '../src/train/train-run.js';
+import { openEmbeddingCache } from '../src/train/embedding-cache.js';
+import { createLogger } from '../src/util/log.js';
+import { bundledModelsDir } from '../src/util/package-root.js';
+import { argValue, devItems, embedWith } from './dev-embeddings.js';
+import { devRole } from './bundle-model-roles.js';
+import type { Config } from '../src/config/schema.js';
+import { parseConfig } from '../src/config/load-config.js';
+
+async function main(argv: readonly string[]): Promise<void> {
+  const backbone = argValue(argv, '--backbone', 'objectron') as Config['model']['backbone'];
+  const dataDir = argValue(argv, '--data-dir', join(process.cwd(), '.build', 'bench-data'));
+  const photos = devItems();
+  const trainPhotos = photos.filter((p) => devRole(p) === 'train');
+  // Sized so the shipped set stays under 1 MiB (147 bytes an item): every photo, 400 synthetic images, an augmented
+  // copy of every second training cat and of every sixth training negative.
+  const extra = [...syntheticItems(400), ...augmentedCopies(trainPhotos.filter((_, i) => i % 2 === 0), 1), ...augmentedNegatives(trainPhotos, 6)];
+  const { info, items } = await embedWith(backbone, dataDir, [...photos, ...extra]);
+  const basis = fitFeatureBasis(items.filter((i) => !i.ref.includes('#aug:') && i.kind !== 'synthetic' && devRole(i) === 'train').map((i) => i.embedding), 128);
+  const shipped: ShippedItem[] = items.map((i) => ({
+    coords: projectEmbedding(basis, i.embedding), prior: i.prior ?? 0, label: i.label, subcategory: i.subcategory,
+    source: i.ref.includes('#aug:') ? 'augmented' : sourceTag(i), role: i.kind === 'synthetic' || i.ref.includes('#aug:') ? 'train' : devRole(i), hash: itemHash(i.key),
+  }));
+  const outDir = join(bundledModelsDir(), info.id.replace(/[^a-z0-9.-]+/gi, '_'));
+  const work = mkdtempSync(join(tmpdir(), 'catwatch-bundle-'));
+  try {
+    // A bundled folder holding the new basis and dataset, so runTraining sees exactly what users will get.
+    const stage = join(work, 'bundled', info.id.replace(/[^a-z0-9.-]+/gi, '_'));
+    mkdirSync(stage, { recursive: true });
+    writeFileSync(join(stage, DATASET_FILE), encodeShippedDataset({ backboneId: info.id, basisId: basis.id, items: shipped }));
+    writeFileSync(join(stage, 'head.json'), JSON.stringify({ format: 'catwatch-model/v2', basis: basisToJSON(basis) }));
+    writeFileSync(join(stage, 'manifest.json'), JSON.stringify({ version: 'staging', threshold: 0.5, backbone: { id: info.id } }));
+    const registry = createRegistry({ dataDir: join(work, 'data'), bundledDir: join(work, 'bundled') });
+    const config = parseConfig({}, { baseDir: process.cwd(), env: {} });
+    const cache = openEmbeddingCache(dataDir);
+    const t = config.train;
+    const result = await runTraining(
+      { label: 'cat', positives: [], negatives: [], synthetic: 0, augmentPerPositive: 0, augmentNegativesEvery: 0, targetFpr: t.targetFpr, head: t.head, hiddenUnits: t.hiddenUnits, loss: t.loss, focalAlpha: t.focalAlpha, focalGamma: t.focalGamma, reason: 'bundled', force: true },
+      { backbone: info, embed: () => Promise.reject(new Error('nothing to embed')), cache, registry, log: createLogger({ level: 'warn', pretty: false, destination: 2 }), bundled: { basis, dataset: { backboneId: info.id, basisId: basis.id, items: shipped } } },
+    );
+    cache.close();
+    mkdirSync(outDir, { recursive: true });
+    cpSync(join(work, 'data', 'models', result.version, 'head.json'), join(outDir, 'head.json'));
+    cpSync(join(work, 'data', 'models', result.version, 'manifest.json'), join(outDir, 'manifest.json'));
+    cpSync(join(stage, DATASET_FILE), join(outDir, DATASET_FILE));
+    process.stdout.write(`${JSON.stringify({ backbone: info.id, dir: outDir, items: shipped.length, decision: result.decision, metrics: result.manifest.metrics, gate: result.manifest.gate })}\n`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main(process.argv.slice(2));

@@ -1,0 +1,70 @@
+/**
+ * Fits a v2 model on samples that are already basis coordinates: the residual head (bounded, on the prior), the
+ * out-of-distribution guard over the training coordinates, and the combiner plus threshold on calibration data the
+ * head did not train on. Pure (no I/O), so training, the bundled-model build and the generalisation study share it.
+ */
+import { basisToJSON, type FeatureBasis } from '../score/feature-basis.js';
+import { guardToJSON } from '../score/feature-guard.js';
+import { explainCoords, type ModelFile, type ModelParts } from '../score/target-model.js';
+import type { ScoreParts } from '../score/score-combiner.js';
+import { fitCombiner } from './fit-combiner.js';
+import { fitFeatureGuard } from './fit-guard.js';
+import { fitHead, type FitHeadOptions } from './fit-head.js';
+
+export interface CoordSample {
+  readonly coords: Float32Array;
+  readonly prior: number;
+  readonly label: 0 | 1;
+  /** Negative subcategory (dog, person, mined, ...) or `positive`. */
+  readonly subcategory: string;
+  /** Where it came from: a dev source tag, `user`, `mined`, `synthetic`... */
+  readonly source: string;
+  readonly weight?: number;
+}
+
+export interface FitModelOptions {
+  readonly targetFpr: number;
+  /** Head options except priorMode and residualBound, which the v2 design fixes. */
+  readonly head: Omit<FitHeadOptions, 'priorMode' | 'residualBound'>;
+  /** Largest head residual in logits. Default 4. */
+  readonly residualBound?: number;
+}
+
+export interface FitModelResult {
+  readonly file: ModelFile;
+  readonly parts: ModelParts;
+  readonly threshold: number;
+  readonly bestEpoch: number;
+}
+
+export const DEFAULT_RESIDUAL_BOUND = 4;
+/**
+ * Priors are clipped to [eps, 1 - eps] before their logit. Small, because a coarser clip ties every confident cat
+ * (MobileNetV2 gives many priors above 0.9999) and costs the ranking the prior had.
+ */
+const PRIOR_EPSILON = 1e-7;
+
+export function fitModel(input: { basis: FeatureBasis; train: readonly CoordSample[]; calibration: readonly CoordSample[]; options: FitModelOptions }): FitModelResult {
+  const { basis, train, calibration, options } = input;
+  const bound = options.residualBound ?? DEFAULT_RESIDUAL_BOUND;
+  const asSample = (s: CoordSample) => ({ embedding: s.coords, prior: s.prior, label: s.label, weight: s.weight, source: s.subcategory });
+  const fit = fitHead({ train: train.map(asSample), val: calibration.map(asSample), options: { ...options.head, priorMode: 'offset', residualBound: bound, priorEpsilon: PRIOR_EPSILON } });
+  const guard = fitFeatureGuard(train.map((s) => s.coords), { seed: options.head.seed });
+  const partsWithoutCombiner = { basis, head: fit.model, guard };
+  const combinerInput = calibration.map((s) => {
+    const residual = fit.model.predictLogit(s.coords, s.prior) - fit.model.outputOffset(s.prior);
+    const trust = explainCoords({ ...partsWithoutCombiner, combiner: NEUTRAL_COMBINER }, s.coords, s.prior).trust;
+    return { prior: s.prior, residual, trust, label: s.label, source: s.source };
+  });
+  const combined = fitCombiner(combinerInput, { bound, targetFpr: options.targetFpr, priorEpsilon: PRIOR_EPSILON });
+  const parts: ModelParts = { ...partsWithoutCombiner, combiner: combined.combiner };
+  const file: ModelFile = { format: 'catwatch-model/v2', basis: basisToJSON(basis), head: fit.model.toJSON(), guard: guardToJSON(guard), combiner: combined.combiner };
+  return { file, parts, threshold: combined.threshold.threshold, bestEpoch: fit.bestEpoch };
+}
+
+/** Only used to read the trust of a sample before the combiner exists. */
+const NEUTRAL_COMBINER = { format: 'catwatch-combiner/v1', priorWeight: 1, bias: 0, headWeight: 1, bound: 1, headUpCap: 1, vetoPrior: 0.01, priorEpsilon: 1e-4 } as const;
+
+export function explainSamples(parts: ModelParts, samples: readonly CoordSample[]): ScoreParts[] {
+  return samples.map((s) => explainCoords(parts, s.coords, s.prior));
+}

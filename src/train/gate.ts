@@ -1,0 +1,94 @@
+/**
+ * The training gate. A candidate becomes current only if, on the gate set (the shipped reference items the bundled
+ * model never trained on, plus the user's own confirmed samples held out of training), it is not worse than the
+ * baseline (the current model when it can be measured on the same coordinates, else the backbone's prior alone)
+ * and not worse than the prior on any source; and only if the gate set is big enough to tell.
+ */
+import { evaluateScores, NEAR_CLASS, type Evaluation } from './evaluate.js';
+import type { CoordSample } from './fit-model.js';
+import { auroc } from './metrics.js';
+
+export interface GateScorer {
+  readonly name: string;
+  readonly threshold: number;
+  score(sample: CoordSample): number;
+}
+
+export interface GateResult {
+  readonly accepted: boolean;
+  /** Why it was rejected (empty when accepted). */
+  readonly reasons: string[];
+  readonly counts: { positives: number; negatives: number; near: number; far: number; confirmed: number };
+  readonly candidate: Evaluation;
+  readonly baseline: { name: string; evaluation: Evaluation };
+  readonly prior: Evaluation;
+  /** Per source: its items against the whole other class of the gate set. */
+  readonly bySource: Record<string, { items: number; candidateAuroc: number; priorAuroc: number }>;
+}
+
+export const GATE_MINIMUMS = { positives: 50, negatives: 100, near: 30, far: 50 } as const;
+const TOLERANCE = { auroc: 0.002, nearFpr: 0.01, farFpr: 0.005, fprAtThreshold: 0.01, recall: 0.05, sourceAuroc: 0.005 } as const;
+
+/** The prior alone as a scorer; its threshold is chosen like a model's (see priorThreshold). */
+export function priorScorer(threshold: number): GateScorer {
+  return { name: 'prior alone', threshold, score: (s) => s.prior };
+}
+
+function evaluate(scorer: GateScorer, items: readonly CoordSample[]): { evaluation: Evaluation; scores: number[] } {
+  const scores = items.map((s) => scorer.score(s));
+  return { scores, evaluation: evaluateScores(items.map((s, i) => ({ score: scores[i], label: s.label, subcategory: s.subcategory })), scorer.threshold) };
+}
+
+export function runGate(input: { candidate: GateScorer; baseline: GateScorer; prior: GateScorer; items: readonly CoordSample[]; targetFpr: number }): GateResult {
+  const { items } = input;
+  const negatives = items.filter((s) => s.label === 0);
+  const counts = {
+    positives: items.length - negatives.length,
+    negatives: negatives.length,
+    near: negatives.filter((s) => NEAR_CLASS.has(s.subcategory)).length,
+    far: negatives.filter((s) => !NEAR_CLASS.has(s.subcategory)).length,
+    confirmed: items.filter((s) => s.source === 'confirmed').length,
+  };
+  const cand = evaluate(input.candidate, items);
+  const base = evaluate(input.baseline, items);
+  const prior = evaluate(input.prior, items);
+  const reasons: string[] = [];
+  for (const key of Object.keys(GATE_MINIMUMS) as Array<keyof typeof GATE_MINIMUMS>) {
+    if (counts[key] < GATE_MINIMUMS[key]) reasons.push(`validation too small to tell: ${counts[key]} ${key === 'near' || key === 'far' ? `${key}-class negatives` : key} (need ${GATE_MINIMUMS[key]})`);
+  }
+  if (reasons.length === 0) reasons.push(...compare(cand.evaluation, base.evaluation, input.baseline.name, input.targetFpr));
+  const bySource = sourceAurocs(items, cand.scores, prior.scores);
+  for (const [source, s] of Object.entries(bySource)) {
+    if (s.candidateAuroc < s.priorAuroc - TOLERANCE.sourceAuroc) reasons.push(`worse than the prior alone on source ${source}: AUROC ${s.candidateAuroc.toFixed(4)} vs ${s.priorAuroc.toFixed(4)}`);
+  }
+  return { accepted: reasons.length === 0, reasons, counts, candidate: cand.evaluation, baseline: { name: input.baseline.name, evaluation: base.evaluation }, prior: prior.evaluation, bySource };
+}
+
+function compare(c: Evaluation, b: Evaluation, name: string, targetFpr: number): string[] {
+  const m = c.metrics;
+  const p = b.metrics;
+  const out: string[] = [];
+  const f = (x: number): string => (Number.isFinite(x) ? x.toFixed(4) : 'n/a');
+  if (m.auroc < p.auroc - TOLERANCE.auroc) out.push(`AUROC ${f(m.auroc)} < ${f(p.auroc)} of ${name}`);
+  if (m.nearFprAt95Tpr > p.nearFprAt95Tpr + TOLERANCE.nearFpr) out.push(`near-class FPR@95%TPR ${f(m.nearFprAt95Tpr)} > ${f(p.nearFprAt95Tpr)} of ${name}`);
+  if (m.farFprAt95Tpr > p.farFprAt95Tpr + TOLERANCE.farFpr) out.push(`far FPR@95%TPR ${f(m.farFprAt95Tpr)} > ${f(p.farFprAt95Tpr)} of ${name}`);
+  if (m.fprAtThreshold > Math.max(p.fprAtThreshold, targetFpr) + TOLERANCE.fprAtThreshold) out.push(`FPR at its threshold ${f(m.fprAtThreshold)} > ${f(p.fprAtThreshold)} of ${name}`);
+  if (m.recall < p.recall - TOLERANCE.recall) out.push(`recall at its threshold ${f(m.recall)} < ${f(p.recall)} of ${name}`);
+  return out;
+}
+
+function sourceAurocs(items: readonly CoordSample[], candidate: number[], prior: number[]): GateResult['bySource'] {
+  const out: GateResult['bySource'] = {};
+  const sources = [...new Set(items.map((s) => s.source))].sort();
+  for (const source of sources) {
+    const own = items.map((s, i) => (s.source === source ? i : -1)).filter((i) => i >= 0);
+    const label = items[own[0]].label;
+    const others = items.map((s, i) => (s.source !== source && s.label !== label ? i : -1)).filter((i) => i >= 0);
+    if (own.length < 20 || others.length < 20) continue;
+    const idx = [...own, ...others];
+    const labels = idx.map((i) => items[i].label);
+    out[source] = { items: own.length, candidateAuroc: auroc(idx.map((i) => candidate[i]), labels), priorAuroc: auroc(idx.map((i) => prior[i]), labels) };
+  }
+  return out;
+}
+

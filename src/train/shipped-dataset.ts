@@ -1,0 +1,132 @@
+/**
+ * The training set a bundled model was built from, shipped with it as basis coordinates (not photos):
+ * `models/<bundled>/dataset.bin`. Every retraining starts from it, so what the bundled model knew about dogs, people,
+ * scenes and objects is never lost to a few mined frames, and its `reference` items (whole sources the bundled model
+ * never trained on) are the fixed set every candidate and the current model are measured on.
+ *
+ * Roles: `train` items train heads; `reference` items never do. A reference item's hash decides its half:
+ * `calibration` (fits the combiner and the threshold) or `gate` (decides whether a candidate becomes current).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { packInt8Columns, unpackInt8Columns } from '../score/packed-array.js';
+import { CatwatchError } from '../util/errors.js';
+import type { CoordSample } from './fit-model.js';
+
+export type ShippedRole = 'train' | 'reference';
+
+export interface ShippedItem extends CoordSample {
+  readonly role: ShippedRole;
+  /** First 16 hex digits of the sha256 of the photo's bytes (the embedding cache key). */
+  readonly hash: string;
+}
+
+export interface ShippedDataset {
+  readonly backboneId: string;
+  readonly basisId: string;
+  readonly items: readonly ShippedItem[];
+}
+
+/** Header of the binary file; the arrays follow it in this order. */
+interface DatasetHeader {
+  format: 'catwatch-dataset/v1';
+  backboneId: string;
+  basisId: string;
+  count: number;
+  dim: number;
+  /** Per column of the int8 coordinates. */
+  scale: number[];
+  /** Names that the subcategory, source and role indexes point at. */
+  names: string[];
+}
+
+export const DATASET_FILE = 'dataset.bin';
+
+export function referenceHalf(hash: string): 'calibration' | 'gate' {
+  return parseInt(hash[0], 16) < 8 ? 'calibration' : 'gate';
+}
+
+/** 16 hex digits naming an item: the sha256 prefix of a photo (its cache key), or of any other cache key. */
+export function itemHash(cacheKey: string): string {
+  return /^[0-9a-f]{64}$/.test(cacheKey) ? cacheKey.slice(0, 16) : createHash('sha256').update(cacheKey).digest('hex').slice(0, 16);
+}
+
+/**
+ * Binary layout (little-endian): uint32 header length, header JSON, then int8 coords (count x dim), float32 priors,
+ * uint8 labels, uint16 subcategory / source / role indexes, 8-byte hashes. Binary because the set is a few thousand
+ * rows of 128 coordinates: JSON with base64 would be a third larger.
+ */
+export function encodeShippedDataset(dataset: ShippedDataset): Buffer {
+  const items = dataset.items;
+  const dim = items[0]?.coords.length ?? 0;
+  const coords = new Float32Array(items.length * dim);
+  items.forEach((it, i) => coords.set(it.coords, i * dim));
+  const packed = packInt8Columns(coords, items.length, dim);
+  const names: string[] = [];
+  const index = (name: string): number => {
+    const i = names.indexOf(name);
+    return i >= 0 ? i : names.push(name) - 1;
+  };
+  const u16 = (values: number[]): Buffer => Buffer.from(Uint16Array.from(values).buffer);
+  const body = [
+    Buffer.from(packed.base64, 'base64'),
+    Buffer.from(Float32Array.from(items.map((i) => i.prior)).buffer),
+    Buffer.from(Uint8Array.from(items.map((i) => i.label))),
+    u16(items.map((i) => index(i.subcategory))),
+    u16(items.map((i) => index(i.source))),
+    u16(items.map((i) => index(i.role))),
+    Buffer.from(items.map((i) => i.hash).join(''), 'hex'),
+  ];
+  const header: DatasetHeader = { format: 'catwatch-dataset/v1', backboneId: dataset.backboneId, basisId: dataset.basisId, count: items.length, dim, scale: packed.scale, names };
+  const headerBytes = Buffer.from(JSON.stringify(header));
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(headerBytes.length);
+  return Buffer.concat([length, headerBytes, ...body]);
+}
+
+export function decodeShippedDataset(bytes: Buffer, what: string): ShippedDataset {
+  try {
+    const headerLength = bytes.readUInt32LE(0);
+    const header = JSON.parse(bytes.subarray(4, 4 + headerLength).toString('utf8')) as DatasetHeader;
+    if (header.format !== 'catwatch-dataset/v1') throw new Error('unknown format');
+    const { count: n, dim } = header;
+    let at = 4 + headerLength;
+    const take = (size: number): Buffer => {
+      if (at + size > bytes.length) throw new Error('file is truncated');
+      const part = Buffer.from(bytes.subarray(at, at + size)); // a copy: aligned for typed-array views
+      at += size;
+      return part;
+    };
+    const coords = unpackInt8Columns({ dtype: 'int8-columns', rows: n, columns: dim, scale: header.scale, base64: take(n * dim).toString('base64') }, 'coords');
+    const priorBytes = take(n * 4);
+    const priors = new Float32Array(priorBytes.buffer, priorBytes.byteOffset, n);
+    const labels = take(n);
+    const u16 = (): Uint16Array => {
+      const b = take(n * 2);
+      return new Uint16Array(b.buffer, b.byteOffset, n);
+    };
+    const [subcategories, sources, roles] = [u16(), u16(), u16()];
+    const hashes = take(n * 8).toString('hex');
+    if (at !== bytes.length) throw new Error('trailing bytes');
+    const items: ShippedItem[] = Array.from({ length: n }, (_, i) => ({
+      coords: coords.slice(i * dim, (i + 1) * dim),
+      prior: priors[i],
+      label: labels[i] === 1 ? 1 : 0,
+      subcategory: header.names[subcategories[i]],
+      source: header.names[sources[i]],
+      role: header.names[roles[i]] as ShippedRole,
+      hash: hashes.slice(i * 16, (i + 1) * 16),
+    }));
+    return { backboneId: header.backboneId, basisId: header.basisId, items };
+  } catch (err) {
+    throw new CatwatchError('E_MODEL_INVALID', `${what} cannot be read: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** The shipped dataset of a bundled model folder, or undefined when it ships none. */
+export function loadShippedDataset(bundledModelDir: string): ShippedDataset | undefined {
+  const file = join(bundledModelDir, DATASET_FILE);
+  if (!existsSync(file)) return undefined;
+  return decodeShippedDataset(readFileSync(file), file);
+}
