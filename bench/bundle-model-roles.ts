@@ -13,7 +13,8 @@ const REFERENCE_SHARE: Record<string, number> = { positive: 0.15, dog: 0.25, per
 export function devRole(item: DataItem): ShippedRole {
   if (REFERENCE_SOURCES.has(sourceTag(item))) return 'reference';
   const share = REFERENCE_SHARE[item.subcategory] ?? 0;
-  const unit = createHash('sha1').update(item.ref.split('/').pop() ?? item.ref).digest().readUInt32BE(0) / 2 ** 32;
+  const name = item.ref.split('#aug:')[0].split('/').pop() ?? item.ref;
+  const unit = createHash('sha1').update(name).digest().readUInt32BE(0) / 2 ** 32;
   return unit < share ? 'reference' : 'train';
 }
 

@@ -31,7 +31,7 @@ const SOURCES = ['asirra', 'oxpet', 'nette', 'imagenetsample', 'intel', 'humanse
 const unit = (text: string): number => createHash('sha1').update(text).digest().readUInt32BE(0) / 2 ** 32;
 const baseRef = (i: EmbeddedItem): string => i.ref.split('#aug:')[0];
 /** Never trained on in any fold: the other class of every test set. */
-const isFixedTest = (i: EmbeddedItem): boolean => i.kind !== 'synthetic' && unit(baseRef(i).split('/').pop() ?? '') < 0.2;
+const isFixedTest = (i: EmbeddedItem): boolean => i.kind !== 'synthetic' && unit(`test:${baseRef(i).split('/').pop() ?? ''}`) < 0.2;
 
 interface Scores { prior: number[]; head: number[]; combined: number[]; unguarded: number[]; trust: number[] }
 interface Row { backbone: string; heldOut: string; positivesInTraining: number; test: { positives: number; negatives: number }; metrics: Record<string, Record<string, number>>; bySubcategory: Record<string, Record<string, number>>; meanTrust: { positives: number; negatives: number } }
@@ -87,13 +87,21 @@ function runFold(backbone: string, items: readonly EmbeddedItem[], heldOut: stri
   const sLabels = new Set(items.filter(inS).map((i) => i.label));
   const test = items.filter((i) => !i.ref.includes('#aug:') && (inS(i) || (isFixedTest(i) && !sLabels.has(i.label) && tag(i) !== heldOut)));
   const pool = items.filter((i) => tag(i) !== heldOut && !isFixedTest(i));
-  let train = pool.filter((i) => i.kind === 'synthetic' || i.ref.includes('#aug:') || devRole(i) === 'train');
+  // The product's roles (bench/bundle-model-roles.ts), except that with a cat source held out, half of the other cat
+  // source's reference photos train (else nothing would). Augmented copies go with their photo.
+  const role = (i: EmbeddedItem): 'train' | 'reference' => {
+    if (i.kind === 'synthetic') return 'train';
+    const base = { ...i, ref: baseRef(i) };
+    const r = devRole(base);
+    return r === 'reference' && sLabels.has(1) && i.label === 1 && referenceHalf(i.key) === 'gate' ? 'train' : r;
+  };
+  let train = pool.filter((i) => role(i) === 'train');
   if (maxPositives !== undefined) {
     const cats = train.filter((i) => i.label === 1 && !i.ref.includes('#aug:')).slice(0, maxPositives).map((i) => i.ref);
     const keep = new Set(cats);
     train = train.filter((i) => i.label === 0 || keep.has(baseRef(i)));
   }
-  const calibration = pool.filter((i) => i.kind !== 'synthetic' && !i.ref.includes('#aug:') && devRole(i) === 'reference' && referenceHalf(i.key) === 'calibration');
+  const calibration = pool.filter((i) => i.kind !== 'synthetic' && !i.ref.includes('#aug:') && role(i) === 'reference' && referenceHalf(i.key) === 'calibration');
   const basis = fitFeatureBasis(train.filter((i) => !i.ref.includes('#aug:') && i.kind !== 'synthetic').map((i) => i.embedding), 128);
   const toSample = (i: EmbeddedItem): CoordSample => ({ coords: projectEmbedding(basis, i.embedding), prior: i.prior ?? 0, label: i.label, subcategory: i.subcategory, source: tag(i) });
   const t = parseConfig({}, { baseDir: process.cwd(), env: {} }).train;

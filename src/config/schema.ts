@@ -125,7 +125,11 @@ const trainSchema = z
     focalGamma: z.number().min(0).max(5).default(2).describe('Focal loss gamma (focus on hard samples).'),
     head: z.enum(['logistic', 'mlp']).default('logistic').describe('Head architecture.'),
     hiddenUnits: z.number().int().min(4).max(1024).default(64).describe('Hidden units of the MLP head.'),
-    syntheticNegatives: z.number().int().min(0).max(100000).default(300).describe('Random quad-tree images added as negatives.'),
+    syntheticNegatives: z.number().int().min(0).max(100000).default(300).describe('Synthetic negatives added (quad-tree squares, noise, colour fields, face drawings).'),
+    shippedData: z
+      .boolean()
+      .default(true)
+      .describe('Train on the training set shipped with the bundled model (cats, animals, people, scenes, objects, as embeddings) as well as your own data. Turn off only for a target that is not a cat.'),
     nice: z.number().int().min(0).max(19).default(10).describe('Niceness of the training child process.'),
   })
   .describe('Training of the head.');

@@ -2,8 +2,8 @@
  * Fits the score combiner (src/score/score-combiner.ts) on validation data the head did not train on:
  * for each head weight on a small grid in [0, 1], a logistic regression of the label on logit(prior) with the head
  * term trust·weight·R as a fixed offset (R the bounded head residual), solved by Newton's method against Platt's
- * smoothed targets. The weight kept is the one whose worst source gains most AUROC over the prior alone: weight 0
- * (the prior, recalibrated) is always a candidate, so the head is used only where it helps on every source. Then the threshold is chosen for the target
+ * smoothed targets. The weight kept is the one whose worst source gains most AUROC over the prior alone (see
+ * chooseHeadWeight); weight 0, the prior recalibrated, is always a candidate. Then the threshold is chosen for the target
  * FPR, and the head's upward cap is set so that a prior below `vetoPrior` cannot reach that threshold.
  */
 import { boundedResidual, clippedLogit, combinedLogit, type CombinerJson } from '../score/score-combiner.js';
@@ -72,6 +72,11 @@ export function fitCombiner(items: readonly CombinerInput[], options: FitCombine
 const HEAD_WEIGHTS = [0, 0.125, 0.25, 0.5, 0.75, MAX_HEAD_WEIGHT];
 const MIN_SOURCE_ITEMS = 20;
 
+/**
+ * The head weight whose worst source gains most AUROC over the prior alone (the held-out sources stand for the ones
+ * nobody measured). Weight 0, a gain of exactly 0 everywhere, is always a candidate and wins ties: the head is used
+ * only where it helps every source.
+ */
 function chooseHeadWeight(items: readonly CombinerInput[], zPrior: number[], headTerm: number[], labels: Array<0 | 1>): { weight: number; priorWeight: number; bias: number } {
   let best = { weight: 0, priorWeight: 1, bias: 0, worstGain: -Infinity };
   for (const weight of HEAD_WEIGHTS) {
@@ -79,8 +84,7 @@ function chooseHeadWeight(items: readonly CombinerInput[], zPrior: number[], hea
     const [priorWeight, bias] = fitLogistic([zPrior], labels, offset);
     const logits = zPrior.map((z, i) => priorWeight * z + bias + offset[i]);
     const worstGain = Math.min(...sourceGains(items, logits, zPrior));
-    // Strictly better only: ties keep the smaller weight (the prior needs no evidence, the head does).
-    if (worstGain > best.worstGain + 1e-4) best = { weight, priorWeight, bias, worstGain };
+    if (worstGain > best.worstGain + 1e-5) best = { weight, priorWeight, bias, worstGain };
   }
   return best;
 }

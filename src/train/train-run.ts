@@ -106,7 +106,7 @@ export async function runTraining(options: TrainRunOptions, deps: TrainRunDeps):
   log.info({ cacheHits: embedded.cacheHits, computed: embedded.computed, failed: embedded.failed.length }, 'embeddings ready');
 
   const sets = assembleSets(embedded.items, new Set(user.val.map((i) => i.ref)), deps.bundled, log);
-  checkData(sets.train, deps.bundled);
+  checkData(sets, deps.bundled);
   deps.onProgress?.('fit', 0, 1);
   const fit = fitModel({ basis: sets.basis, train: sets.train, calibration: sets.calibration, options: { targetFpr: options.targetFpr, head: headFitOptions(options, options.seed ?? 1) } });
   deps.onProgress?.('fit', 1, 1);
@@ -181,7 +181,11 @@ function assembleSets(items: readonly EmbeddedItem[], valRefs: ReadonlySet<strin
   };
 }
 
-function checkData(train: readonly CoordSample[], bundled: BundledBase | undefined): void {
+function checkData({ train, calibration }: Sets, bundled: BundledBase | undefined): void {
+  const calibrationPositives = calibration.filter((s) => s.label === 1).length;
+  if (calibrationPositives < 2 || calibration.length - calibrationPositives < 2) {
+    throw new CatwatchError('E_TRAIN_DATA', `not enough held-out data to calibrate: ${calibrationPositives} positive and ${calibration.length - calibrationPositives} negative images; give more photos of the target and negatives`);
+  }
   const positives = train.filter((s) => s.label === 1).length;
   const realNegatives = train.filter((s) => s.label === 0 && s.subcategory !== 'synthetic').length;
   if (positives < 20) {

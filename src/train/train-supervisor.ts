@@ -42,12 +42,9 @@ export function createTrainSupervisor(deps: TrainSupervisorDeps) {
   const newSamples = deps.db.prepare("SELECT COUNT(*) AS n FROM samples WHERE id > ? AND state != 'rejected'");
 
   function launch(reason: string): void {
+    // No model.positives is fine: the bundled model's shipped training set has photos of the target, so mined
+    // negatives alone can retrain; the training child says why when there is not enough data.
     const config = deps.config();
-    if (!config.model.positives) {
-      log.error({ reason }, 'retraining needs model.positives (a folder of target photos); not started');
-      deps.onState({ state: 'failed', reason, message: 'model.positives is not set' });
-      return;
-    }
     const runId = Number(insertRun.run(now(), reason).lastInsertRowid);
     log.info({ reason }, 'training started');
     deps.onState({ state: 'running', reason });

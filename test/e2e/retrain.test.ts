@@ -7,14 +7,15 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { parse, stringify } from 'yaml';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { startService, type ServiceHarness } from '../helpers/service.js';
-import { skipWithoutShared, videoDir } from '../helpers/paths.js';
+import { devDataDir, skipWithoutShared, videoDir } from '../helpers/paths.js';
+import { runCli } from '../helpers/cli.js';
 import { BACKBONE, WEAK_SET, dataDirWithBackbone, makeTrainingSet, modelsList, samplesList, trainStates, weakModelSetup, writeCliConfig, type TrainingSet } from '../helpers/training.js';
 
 const CLIP = join(videoDir, 'nocat_bottles_table_intel.mp4');
@@ -63,6 +64,35 @@ function editConfig(svc: ServiceHarness, section: string, patch: Record<string, 
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Photos no bundled model trained on (the shipped reference role: Oxford pet cat faces, ImageNet samples). */
+function makeHeldOutSet(): { positives: string; negatives: string } {
+  const dir = join(tmpdir(), 'catwatch-e2e-heldout');
+  const set = { positives: join(dir, 'cat'), negatives: join(dir, 'notcat') };
+  if (existsSync(dir)) return set;
+  const building = mkdtempSync(`${dir}.tmp-`);
+  const link = (from: string, prefix: string, count: number, into: string) => {
+    mkdirSync(into, { recursive: true });
+    for (const name of readdirSync(from).filter((n) => n.startsWith(prefix)).sort().filter((_, i) => i % 3 === 0).slice(0, count)) symlinkSync(join(from, name), join(into, name));
+  };
+  link(join(devDataDir, 'cat'), 'oxpet_', 60, join(building, 'cat'));
+  for (const sub of ['animal', 'object']) link(join(devDataDir, 'notcat', sub), 'imagenetsample_', 40, join(building, 'notcat', sub));
+  try {
+    renameSync(building, dir);
+  } catch (err) {
+    if (!existsSync(dir)) throw err;
+    rmSync(building, { recursive: true, force: true });
+  }
+  return set;
+}
+
+interface EvalJson { version: string; bundled: boolean; metrics: Record<string, number>; bySubcategory: Record<string, { fpr: number }> }
+
+async function evalJson(configPath: string, set: { positives: string; negatives: string }): Promise<EvalJson> {
+  const r = await runCli(['eval', '--config', configPath, '--positives', set.positives, '--negatives', set.negatives, '--json'], { timeoutMs: 120_000 });
+  if (r.code !== 0) throw new Error(`catwatch eval failed (${r.code}): ${r.stderr.slice(-2000)}`);
+  return JSON.parse(r.stdout) as EvalJson;
+}
 
 test('a train.request change retrains on the mined samples; the service swaps to the new version and the clip raises fewer events', { skip: skipWithoutShared(), timeout: 240_000 }, async (t) => {
   const { dataDir, set, cliConfig, version: weakVersion } = await weakModelSetup('cw-retrain-');
@@ -117,6 +147,69 @@ test('a train.request change retrains on the mined samples; the service swaps to
     assert.equal((svc.output().match(/"msg":"catwatch starting"/g) ?? []).length, 1, 'swapped without a restart');
     t.diagnostic(`retrain figures: events in ${CLIP_MS / 1000} s before ${beforeEvents.length} (model ${weakVersion}), after ${afterEvents.length} (model ${done.version}); mined ${mined.total}; counts ${JSON.stringify(trained.counts)}; decision ${trained.decision}`);
     assert.ok(afterEvents.length < beforeEvents.length, `events before ${beforeEvents.length}, after ${afterEvents.length}`);
+  } finally {
+    await svc.stop();
+  }
+});
+
+/**
+ * Issue 10's scenario as a new user meets it: a fresh data folder, model.positives set to a folder of cat photos, no
+ * negative folders, a cat-free camera for a while, then train.request bumped in the config. Before v2 this trained a
+ * model that called nearly everything a cat, and the gate accepted it. Now the retraining either gives a model that is
+ * not worse than the bundled one on held-out photos (checked here independently with `catwatch eval`), or is
+ * rejected with the reason in train/state.
+ */
+test('fresh folder, positives only, a few mined negatives, config-triggered retraining: not worse than the bundled model, or rejected with the reason', { skip: skipWithoutShared(), timeout: 300_000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'cw-positives-only-'));
+  const dataDir = await dataDirWithBackbone(dir);
+  const positives = makeTrainingSet({ cats: 60, perSubcategory: 0, subcategories: [] }).positives;
+  const heldOut = makeHeldOutSet();
+  const evalCli = join(dir, 'eval.yml');
+  writeFileSync(evalCli, stringify({ dataDir, model: { backbone: BACKBONE, workers: 1 } }));
+  const before = await evalJson(evalCli, heldOut);
+  assert.equal(before.bundled, true);
+
+  const svc = await startService({
+    brokerUrl: broker.url,
+    config: {
+      dataDir,
+      model: { backbone: BACKBONE, positives, workers: 1 },
+      train: { minNewSamples: 0, request: 'initial', nice: 5 },
+      // Mine nearly every distinct frame of the cat-free clip, as a busy camera would over days.
+      mine: { bandLow: 0.0001, dedupBits: 2, maxPerCameraPerHour: 1000 },
+      cameras: [{ name: 'table', url: CLIP, detectFps: 5, width: 640, height: 360, motion: { enabled: false } }],
+    },
+  });
+  try {
+    await svc.waitFor(() => /camera connected/.test(svc.output()), 60_000, 'the camera');
+    const deadline = Date.now() + 60_000;
+    let mined = 0;
+    while (mined < 3 && Date.now() < deadline) {
+      await sleep(1000);
+      mined = (await samplesList(dataDir)).total;
+    }
+    assert.ok(mined >= 3, `samples mined from the cat-free camera: ${mined}`);
+    editConfig(svc, 'train', { request: 'positives-only' });
+    await svc.waitFor(() => trainStates(svc.messages).some((s) => ['complete', 'rejected', 'failed'].includes(s.state)), 180_000, 'the training to finish');
+    const done = trainStates(svc.messages).find((s) => s.state !== 'running');
+    assert.ok(done && done.state !== 'failed', `training failed: ${JSON.stringify(done)}`);
+    const list = await modelsList(evalCli);
+    const trained = list.versions.find((v) => v.version === done.version);
+    assert.ok(trained, `${done.version} is in the registry`);
+    t.diagnostic(`positives-only retraining: ${done.state}, ${done.message}; counts ${JSON.stringify(trained.counts)}`);
+    if (done.state === 'rejected') {
+      assert.match(done.message ?? '', /rejected: .+/);
+      assert.equal(list.current, null, 'the bundled model stays in use');
+      return;
+    }
+    assert.equal(list.current, done.version);
+    assert.ok((trained.counts.folders.dog ?? 0) > 100, `the shipped near-class negatives were trained on: ${JSON.stringify(trained.counts.folders)}`);
+    const after = await evalJson(evalCli, heldOut);
+    t.diagnostic(`held-out photos, bundled → retrained: AUROC ${before.metrics.auroc.toFixed(4)} → ${after.metrics.auroc.toFixed(4)}, FPR at threshold ${before.metrics.fprAtThreshold.toFixed(4)} → ${after.metrics.fprAtThreshold.toFixed(4)}, recall ${before.metrics.recall.toFixed(3)} → ${after.metrics.recall.toFixed(3)}`);
+    assert.equal(after.version, done.version);
+    assert.ok(after.metrics.auroc >= before.metrics.auroc - 0.01, 'AUROC not worse than the bundled model');
+    assert.ok(after.metrics.fprAtThreshold <= before.metrics.fprAtThreshold + 0.03, 'false positives at the threshold not worse');
+    for (const [sub, s] of Object.entries(after.bySubcategory)) assert.ok(s.fpr <= 0.1, `${sub}: FPR ${s.fpr} at the threshold`);
   } finally {
     await svc.stop();
   }

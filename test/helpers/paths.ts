@@ -21,7 +21,13 @@ export const videoDir = join(sharedDir, 'data', 'video');
 export const modelsMirrorDir = join(sharedDir, 'models');
 export const fixturesDir = join(repoRoot, 'test', 'fixtures');
 
-/** For `test(name, { skip: skipWithoutShared() }, ...)`: a reason string when the shared data is absent. */
+/**
+ * For `test(name, { skip: skipWithoutShared() }, ...)`: a reason string when the shared data is absent on a developer
+ * machine. Under CI (CI=true) missing data is an error, never a skip: a green CI must have run these tests.
+ */
 export function skipWithoutShared(): string | false {
-  return existsSync(devDataDir) ? false : `shared test data not found at ${sharedDir} (set CATWATCH_SHARED_DIR)`;
+  if (existsSync(devDataDir)) return false;
+  const reason = `shared test data not found at ${sharedDir} (set CATWATCH_SHARED_DIR)`;
+  if (process.env.CI === 'true') throw new Error(`${reason}; CI=true, so this fails instead of skipping`);
+  return reason;
 }

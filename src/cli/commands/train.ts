@@ -23,6 +23,7 @@ ${MODEL_OPTIONS_HELP}
                         default train.negatives)
       --backbone NAME   objectron | mobilenetv2-12-int8 | centernet (default model.backbone)
       --no-mined        do not use the sample store (mined negatives, confirmed positives)
+      --no-shipped      do not use the training set shipped with the bundled model (default train.shippedData)
       --synthetic N     synthetic negatives (default train.syntheticNegatives)
       --augment N       augmented copies per training positive (default 1)
       --reason TEXT     recorded in the manifest (default cli)
@@ -42,6 +43,7 @@ export const trainCommand: Command = {
       negatives: { type: 'string', multiple: true },
       backbone: { type: 'string' },
       'no-mined': { type: 'boolean' },
+      'no-shipped': { type: 'boolean' },
       synthetic: { type: 'string' },
       augment: { type: 'string' },
       reason: { type: 'string' },
@@ -88,7 +90,7 @@ export const trainCommand: Command = {
           force: Boolean(values.force),
           reason: values.reason ?? 'cli',
         },
-        { backbone: info, embed: (images) => pool.embed(images), cache, registry: ctx.registry, log: ctx.log, onProgress: progress.update, bundled: loadBundledBase(ctx.registry, info.id) },
+        { backbone: info, embed: (images) => pool.embed(images), cache, registry: ctx.registry, log: ctx.log, onProgress: progress.update, bundled: values['no-shipped'] || !config.train.shippedData ? undefined : loadBundledBase(ctx.registry, info.id) },
       );
       if (values.json) {
         io.stdout.write(`${JSON.stringify({ version: result.version, accepted: result.accepted, decision: result.decision, reasons: result.gate.reasons, metrics: result.manifest.metrics, gate: result.manifest.gate, counts: result.manifest.counts, threshold: result.manifest.threshold, sourceSamples: result.sourceSamples, failed: result.failed })}\n`);
