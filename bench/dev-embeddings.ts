@@ -8,6 +8,7 @@ import type { Config } from '../src/config/schema.js';
 import { resolveBackboneSpec } from '../src/score/backbone-spec.js';
 import { createScorePool, type BackboneInfo } from '../src/score/score-pool.js';
 import { negativeFolderItems, positiveItems, type DataItem } from '../src/train/dataset.js';
+import { packageFaceItems } from '../src/train/package-images.js';
 import { embedItems, type EmbeddedItem } from '../src/train/embed-items.js';
 import { openEmbeddingCache } from '../src/train/embedding-cache.js';
 import { createLogger } from '../src/util/log.js';
@@ -15,8 +16,9 @@ import { createLogger } from '../src/util/log.js';
 export const SHARED_DIR = resolve(process.env.CATWATCH_SHARED_DIR ?? join(process.cwd(), '..', 'shared'));
 export const DEV_DIR = join(SHARED_DIR, 'data', 'dev');
 
+/** The dev photos, plus the real photos that ship in npm packages (close-up faces, src/train/package-images.ts). */
 export function devItems(): DataItem[] {
-  return [...positiveItems(join(DEV_DIR, 'cat')), ...negativeFolderItems(join(DEV_DIR, 'notcat'))];
+  return [...positiveItems(join(DEV_DIR, 'cat')), ...negativeFolderItems(join(DEV_DIR, 'notcat')), ...packageFaceItems()];
 }
 
 /** Embeds `items` (dev photos, synthetic or augmented refs) with `backbone`; returns them with the backbone info. */

@@ -1,18 +1,22 @@
 /**
  * How the model generalises to sources it never saw: `npm run bench -- generalisation [-- --backbones a,b]`.
  *
- * For every dev source S (file-name tag: asirra, oxpet, nette, imagenetsample, intel, humanseg) the whole pipeline of
+ * For every dev source S (file-name tag: asirra, oxpet, nette, imagenetsample, intel, humanseg; and npmfaces, the
+ * close-up faces that ship in an npm package) the whole pipeline of
  * a bundled model is rebuilt without S: basis, head, guard and combiner see no photo of S. Test = S's photos plus a
  * fixed 20% of the other class's photos (by file hash) that no fold ever trains on. Reported on the test set:
  * AUROC and FPR at 95% TPR (near-class, far, and per subcategory) of the prior alone, the head (prior + bounded
  * residual, no guard, no fitted weights) and the combined score; and the same with 50 training cats only.
- * Writes bench/results/generalisation.md (the README's quality table) and prints JSON lines.
+ * Writes bench/results/generalisation.md (the README's quality table) and prints JSON lines. What-if runs:
+ * `-- --sources asirra,oxpet` (only those folds) and `-- --bound-up 2 --bound-down 4` (other head bounds) print
+ * but write nothing.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../src/config/schema.js';
 import { projectEmbedding } from '../src/score/feature-basis.js';
+import { boundedResidual, type ResidualBounds } from '../src/score/score-combiner.js';
 import { explainCoords, type ModelParts } from '../src/score/target-model.js';
 import { augmentedCopies, augmentedNegatives, sourceTag, syntheticItems } from '../src/train/dataset.js';
 import type { EmbeddedItem } from '../src/train/embed-items.js';
@@ -26,7 +30,7 @@ import { parseConfig } from '../src/config/load-config.js';
 import { devRole } from './bundle-model-roles.js';
 import { argValue, devItems, embedWith } from './dev-embeddings.js';
 
-const SOURCES = ['asirra', 'oxpet', 'nette', 'imagenetsample', 'intel', 'humanseg'] as const;
+const SOURCES = ['asirra', 'oxpet', 'nette', 'imagenetsample', 'intel', 'humanseg', 'npmfaces'] as const;
 
 const unit = (text: string): number => createHash('sha1').update(text).digest().readUInt32BE(0) / 2 ** 32;
 const baseRef = (i: EmbeddedItem): string => i.ref.split('#aug:')[0];
@@ -34,7 +38,7 @@ const baseRef = (i: EmbeddedItem): string => i.ref.split('#aug:')[0];
 const isFixedTest = (i: EmbeddedItem): boolean => i.kind !== 'synthetic' && unit(`test:${baseRef(i).split('/').pop() ?? ''}`) < 0.2;
 
 interface Scores { prior: number[]; head: number[]; combined: number[]; unguarded: number[]; trust: number[] }
-interface Row { backbone: string; heldOut: string; positivesInTraining: number; test: { positives: number; negatives: number }; metrics: Record<string, Record<string, number>>; bySubcategory: Record<string, Record<string, number>>; meanTrust: { positives: number; negatives: number } }
+interface Row { backbone: string; heldOut: string; positivesInTraining: number; headWeight: number; headUpCap: number; priorWeight: number; test: { positives: number; negatives: number }; metrics: Record<string, Record<string, number>>; bySubcategory: Record<string, Record<string, number>>; meanTrust: { positives: number; negatives: number } }
 
 function scoreAll(parts: ModelParts, samples: readonly CoordSample[]): Scores {
   const out: Scores = { prior: [], head: [], combined: [], unguarded: [], trust: [] };
@@ -45,7 +49,7 @@ function scoreAll(parts: ModelParts, samples: readonly CoordSample[]): Scores {
     const residual = parts.head.predictLogit(s.coords, s.prior) - parts.head.outputOffset(s.prior);
     const z = Math.log(Math.max(1e-7, s.prior)) - Math.log(Math.max(1e-7, 1 - s.prior));
     out.prior.push(s.prior);
-    out.head.push(sigmoid(z + c.bound * Math.tanh(residual / c.bound)));
+    out.head.push(sigmoid(z + boundedResidual(residual, { up: c.boundUp, down: c.boundDown })));
     out.combined.push(e.score);
     out.unguarded.push(explainCoords({ ...parts, guard: { ...parts.guard, nearDistance: Infinity, farDistance: Infinity } }, s.coords, s.prior).score);
     out.trust.push(e.trust);
@@ -81,7 +85,7 @@ function measure(samples: readonly CoordSample[], scores: Scores): Pick<Row, 'me
   return { metrics, bySubcategory };
 }
 
-function runFold(backbone: string, items: readonly EmbeddedItem[], heldOut: string, maxPositives: number | undefined): Row {
+function runFold(backbone: string, items: readonly EmbeddedItem[], heldOut: string, maxPositives: number | undefined, residualBound: ResidualBounds | undefined): Row {
   const tag = (i: EmbeddedItem) => sourceTag({ ...i, ref: baseRef(i) });
   const inS = (i: EmbeddedItem) => tag(i) === heldOut && !i.ref.includes('#aug:');
   const sLabels = new Set(items.filter(inS).map((i) => i.label));
@@ -105,7 +109,7 @@ function runFold(backbone: string, items: readonly EmbeddedItem[], heldOut: stri
   const basis = fitFeatureBasis(train.filter((i) => !i.ref.includes('#aug:') && i.kind !== 'synthetic').map((i) => i.embedding), 128);
   const toSample = (i: EmbeddedItem): CoordSample => ({ coords: projectEmbedding(basis, i.embedding), prior: i.prior ?? 0, label: i.label, subcategory: i.subcategory, source: tag(i) });
   const t = parseConfig({}, { baseDir: process.cwd(), env: {} }).train;
-  const fit = fitModel({ basis, train: train.map(toSample), calibration: calibration.map(toSample), options: { targetFpr: t.targetFpr, head: headFitOptions(t, 1) } });
+  const fit = fitModel({ basis, train: train.map(toSample), calibration: calibration.map(toSample), options: { targetFpr: t.targetFpr, head: headFitOptions(t, 1), residualBound } });
   const testSamples = test.map(toSample);
   const scores = scoreAll(fit.parts, testSamples);
   const mean = (label: 0 | 1) => {
@@ -114,6 +118,7 @@ function runFold(backbone: string, items: readonly EmbeddedItem[], heldOut: stri
   };
   return {
     backbone, heldOut, positivesInTraining: train.filter((i) => i.label === 1).length,
+    headWeight: fit.parts.combiner.headWeight, headUpCap: fit.parts.combiner.headUpCap, priorWeight: fit.parts.combiner.priorWeight,
     test: { positives: testSamples.filter((s) => s.label === 1).length, negatives: testSamples.filter((s) => s.label === 0).length },
     ...measure(testSamples, scores),
     meanTrust: { positives: mean(1), negatives: mean(0) },
@@ -150,23 +155,44 @@ function markdown(rows: readonly Row[]): string {
 async function main(argv: readonly string[]): Promise<void> {
   const backbones = argValue(argv, '--backbones', 'objectron,mobilenetv2-12-int8,centernet').split(',') as Array<Config['model']['backbone']>;
   const dataDir = argValue(argv, '--data-dir', join(process.cwd(), '.build', 'bench-data'));
+  const sources = argValue(argv, '--sources', SOURCES.join(',')).split(',');
+  const bound = argv.includes('--bound-up') || argv.includes('--bound-down') ? { up: Number(argValue(argv, '--bound-up', '1')), down: Number(argValue(argv, '--bound-down', '4')) } : undefined;
   const rows: Row[] = [];
   for (const backbone of backbones) {
     const photos = devItems();
     const extra = [...syntheticItems(400), ...augmentedCopies(photos.filter((_, i) => i % 2 === 0), 1), ...augmentedNegatives(photos, 6)];
     const { info, items } = await embedWith(backbone, dataDir, [...photos, ...extra]);
     const name = info.id.split('@')[0];
-    for (const heldOut of SOURCES) {
-      const row = runFold(name, items, heldOut, undefined);
+    for (const heldOut of sources) {
+      const row = runFold(name, items, heldOut, undefined, bound);
       rows.push(row);
       process.stdout.write(`${JSON.stringify(row)}\n`);
     }
-    const few = { ...runFold(name, items, 'oxpet', 50), heldOut: 'oxpet (50 training cats)' };
+    if (!sources.includes('oxpet')) continue;
+    const few = { ...runFold(name, items, 'oxpet', 50, bound), heldOut: 'oxpet (50 training cats)' };
     rows.push(few);
     process.stdout.write(`${JSON.stringify(few)}\n`);
   }
+  if (argv.includes('--sources') || bound) return; // a what-if run does not replace the README's table
   mkdirSync(join(process.cwd(), 'bench', 'results'), { recursive: true });
-  writeFileSync(join(process.cwd(), 'bench', 'results', 'generalisation.md'), markdown(rows));
+  const text = markdown(rows);
+  writeFileSync(join(process.cwd(), 'bench', 'results', 'generalisation.md'), text);
+  updateReadme(text);
 }
+
+/** The README's quality table is this run's summary table (between the model-figures markers). */
+function updateReadme(text: string): void {
+  const readme = join(process.cwd(), 'README.md');
+  const current = readFileSync(readme, 'utf8');
+  const start = current.indexOf(README_START);
+  const end = current.indexOf(README_END);
+  if (start < 0 || end < start) throw new Error(`README.md lacks the ${README_START} ... ${README_END} markers`);
+  const summary = text.slice(text.indexOf('Produced by'), text.indexOf('## Per subcategory')).trim();
+  const block = `${README_START}\n${summary}\n\nPer subcategory: [bench/results/generalisation.md](bench/results/generalisation.md).\n`;
+  writeFileSync(readme, current.slice(0, start) + block + current.slice(end));
+}
+
+const README_START = '<!-- model-figures:start -->';
+const README_END = '<!-- model-figures:end -->';
 
 await main(process.argv.slice(2));

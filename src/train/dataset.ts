@@ -79,6 +79,7 @@ export function syntheticItems(count: number, seedBase = 1): DataItem[] {
 export function sourceTag(item: DataItem): string {
   if (item.kind === 'synthetic') return `synthetic-${item.ref.split(':').length === 3 ? item.ref.split(':')[1] : 'quadtree'}`;
   if (item.kind === 'mined' || item.kind === 'confirmed-positive') return item.confirmed ? 'confirmed' : 'mined';
+  if (item.ref.startsWith('package:')) return 'npmfaces';
   const name = basename(item.ref.split('#aug:')[0]);
   const cut = name.indexOf('_');
   return cut > 0 ? name.slice(0, cut) : 'user';

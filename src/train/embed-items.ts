@@ -10,6 +10,7 @@ import { decodeImage } from '../score/decode-image.js';
 import { augment, type AugmentKind } from './augment.js';
 import type { DataItem } from './dataset.js';
 import type { EmbeddingCache } from './embedding-cache.js';
+import { PACKAGE_FACES_REF, packageFaceTile } from './package-images.js';
 import { quadtreeImage } from './quadtree-image.js';
 import { SYNTHETIC_KINDS, syntheticImage, type SyntheticKind } from './synthetic-images.js';
 import { createRng } from './rng.js';
@@ -53,6 +54,7 @@ async function keyAndLoader(ref: string): Promise<{ key: string; load: () => Pro
     const seed = Number(parts[2]);
     return { key: `synthetic:${kind}:v1:${SYNTHETIC_SIZE_PX}:${seed}`, load: async () => syntheticImage(kind, seed, SYNTHETIC_SIZE_PX) };
   }
+  if (ref.startsWith(PACKAGE_FACES_REF)) return packageFaceTile(ref);
   const [file, aug] = ref.split('#aug:');
   const bytes = await readFile(file);
   const hash = createHash('sha256').update(bytes).digest('hex');

@@ -6,7 +6,7 @@
  * chooseHeadWeight); weight 0, the prior recalibrated, is always a candidate. Then the threshold is chosen for the target
  * FPR, and the head's upward cap is set so that a prior below `vetoPrior` cannot reach that threshold.
  */
-import { boundedResidual, clippedLogit, combinedLogit, type CombinerJson } from '../score/score-combiner.js';
+import { boundedResidual, clippedLogit, combinedLogit, type CombinerJson, type ResidualBounds } from '../score/score-combiner.js';
 import { sigmoid, softplus } from './losses.js';
 import { auroc } from './metrics.js';
 import { thresholdForFpr, type ThresholdChoice } from './threshold.js';
@@ -22,7 +22,7 @@ export interface CombinerInput {
 }
 
 export interface FitCombinerOptions {
-  readonly bound: number;
+  readonly bounds: ResidualBounds;
   readonly targetFpr: number;
   /**
    * Priors below this are confident "no"s the head cannot overturn. Default: a tenth of the threshold the prior
@@ -49,12 +49,12 @@ export function fitCombiner(items: readonly CombinerInput[], options: FitCombine
   const labels = items.map((i) => i.label);
   const vetoPrior = options.vetoPrior ?? Math.min(0.01, thresholdForFpr(items.map((i) => i.prior), labels, options.targetFpr).threshold / 10);
   const zPrior = items.map((i) => clippedLogit(i.prior, eps));
-  const headTerm = items.map((i) => i.trust * boundedResidual(i.residual, options.bound));
+  const headTerm = items.map((i) => i.trust * boundedResidual(i.residual, options.bounds));
   const { weight: b, priorWeight, bias: c } = chooseHeadWeight(items, zPrior, headTerm, labels);
   const a = Math.max(MIN_PRIOR_WEIGHT, priorWeight);
   let combiner: CombinerJson = {
-    format: 'catwatch-combiner/v1', priorWeight: a, bias: c, headWeight: b, bound: options.bound,
-    headUpCap: b * options.bound, vetoPrior, priorEpsilon: eps,
+    format: 'catwatch-combiner/v1', priorWeight: a, bias: c, headWeight: b, boundUp: options.bounds.up, boundDown: options.bounds.down,
+    headUpCap: b * options.bounds.up, vetoPrior, priorEpsilon: eps,
   };
   let scores: number[] = [];
   let threshold!: ThresholdChoice;
@@ -110,7 +110,7 @@ function sourceGains(items: readonly CombinerInput[], logits: number[], zPrior: 
 export function vetoCap(c: CombinerJson, threshold: number): number {
   const thresholdLogit = clippedLogit(threshold, 1e-12);
   const priorCeiling = c.priorWeight * clippedLogit(c.vetoPrior, c.priorEpsilon) + c.bias;
-  return Math.max(0, Math.min(c.headWeight * c.bound, thresholdLogit - priorCeiling - VETO_MARGIN));
+  return Math.max(0, Math.min(c.headWeight * c.boundUp, thresholdLogit - priorCeiling - VETO_MARGIN));
 }
 
 /**

@@ -5,6 +5,7 @@
  * epoch is a few tight loops over typed arrays.
  */
 import { accumulateRows, forwardRows } from './dense-kernels.js';
+import type { ResidualBounds } from '../score/score-combiner.js';
 import { HeadModel, type PriorMode, priorLogit } from './head-model.js';
 import { adamStep } from './adam.js';
 import { classBalanceWeights, createLoss, type LossFn } from './losses.js';
@@ -45,10 +46,11 @@ export interface FitHeadOptions {
   readonly priorEpsilon?: number; // default 1e-4
   readonly seed?: number; // default 1
   /**
-   * 'offset' mode only: the head's output is bounded to ±bound logits around the prior, z = offset + B·tanh(h/B),
-   * as the score combiner applies it (src/score/score-combiner.ts), so training sees the function that will run.
+   * 'offset' mode only: the head's output is bounded around the prior, z = offset + B·tanh(h/B) with B = up or down
+   * by the sign of h, as the score combiner applies it (src/score/score-combiner.ts), so training sees the function
+   * that will run.
    */
-  readonly residualBound?: number;
+  readonly residualBound?: ResidualBounds;
   readonly onEpoch?: (record: EpochRecord) => void;
 }
 
@@ -108,11 +110,12 @@ export function fitHead(input: { train: readonly Sample[]; val: readonly Sample[
   const tr = prepare(model, train);
   const va = prepare(model, val);
   const bound = options.residualBound;
-  if (bound !== undefined && !(bound > 0 && config.priorMode === 'offset')) throw new RangeError("residualBound needs priorMode 'offset' and a bound > 0");
+  if (bound !== undefined && !(bound.up > 0 && bound.down > 0 && config.priorMode === 'offset')) throw new RangeError("residualBound needs priorMode 'offset' and bounds > 0");
   const outputOf = (offset: number, raw: number): { z: number; slope: number } => {
     if (bound === undefined) return { z: offset + raw, slope: 1 };
-    const t = Math.tanh(raw / bound);
-    return { z: offset + bound * t, slope: 1 - t * t };
+    const b = raw >= 0 ? bound.up : bound.down;
+    const t = Math.tanh(raw / b);
+    return { z: offset + b * t, slope: 1 - t * t };
   };
 
   const streamLength = oversample ? 2 * Math.max(positives.length, negatives.length) : train.length;

@@ -35,7 +35,7 @@ test('catwatch eval scores labelled folders, prints the metrics and writes an HT
   const out = JSON.parse(r.stdout) as {
     version: string; backbone: string; threshold: number; failed: unknown[];
     metrics: Record<string, number>; bySubcategory: Record<string, { negatives: number; falsePositives: number; fpr: number }>;
-    cache: { hits: number; computed: number };
+    cache: { hits: number; computed: number }; prior: { auroc: number } | null;
   };
   assert.equal(out.metrics.positives, 30);
   assert.ok(out.metrics.negatives >= 28, `negatives ${out.metrics.negatives}`);
@@ -45,6 +45,8 @@ test('catwatch eval scores labelled folders, prints the metrics and writes an HT
   // The bundled model separates cats from the rest of the dev set; far below this would mean a broken pipeline.
   assert.ok(out.metrics.auroc > 0.9, `auroc ${out.metrics.auroc}`);
   assert.ok(out.threshold > 0 && out.threshold < 1);
+  // The prior alone is reported beside the model (the model keeps it in its score).
+  assert.ok(out.prior && out.prior.auroc > 0.9, `prior alone: ${JSON.stringify(out.prior)}`);
   assert.deepEqual(Object.keys(out.bySubcategory).sort(), readdirSync(negatives).sort());
   assert.equal(out.failed.length, 0);
   assert.ok(out.cache.computed > 0, 'first run embeds the photos');
@@ -52,6 +54,8 @@ test('catwatch eval scores labelled folders, prints the metrics and writes an HT
   assert.ok(existsSync(report));
   const html = readFileSync(report, 'utf8');
   assert.match(html, /<svg/);
+  assert.match(html, /Prior alone and combined score/);
+  assert.match(html, /prior \d\.\d+, head -?\d\.\d+, trust \d\.\d+/, 'thumbnails show the parts of each score');
   assert.match(html, /data:image\/jpeg;base64,/);
   assert.doesNotMatch(html, /<script|<link|src="http/, 'self-contained: no scripts or external assets');
 

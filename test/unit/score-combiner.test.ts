@@ -27,15 +27,15 @@ function data(options: { harmful: boolean; n?: number }): CombinerInput[] {
 }
 
 test('the head is used when it helps every source, and ignored when it hurts one', () => {
-  const helpful = fitCombiner(data({ harmful: false }), { bound: 4, targetFpr: 0.05 });
+  const helpful = fitCombiner(data({ harmful: false }), { bounds: { up: 4, down: 4 }, targetFpr: 0.05 });
   assert.ok(helpful.combiner.headWeight > 0, `head weight ${helpful.combiner.headWeight}`);
-  const harmful = fitCombiner(data({ harmful: true }), { bound: 4, targetFpr: 0.05 });
+  const harmful = fitCombiner(data({ harmful: true }), { bounds: { up: 4, down: 4 }, targetFpr: 0.05 });
   assert.equal(harmful.combiner.headWeight, 0, 'a head that ranks one source the wrong way gets no weight');
   assert.ok(harmful.combiner.priorWeight > 0);
 });
 
 test('a prior below vetoPrior never reaches the threshold, whatever the head and the trust say', () => {
-  const fit = fitCombiner(data({ harmful: false }), { bound: 4, targetFpr: 0.05 });
+  const fit = fitCombiner(data({ harmful: false }), { bounds: { up: 4, down: 4 }, targetFpr: 0.05 });
   const c = fit.combiner;
   assert.ok(c.vetoPrior > 0 && c.vetoPrior <= 0.01, `vetoPrior ${c.vetoPrior}`);
   const rng = createRng(3);
@@ -53,10 +53,10 @@ test('a prior below vetoPrior never reaches the threshold, whatever the head and
 });
 
 test('the head contribution is bounded and scaled by trust', () => {
-  const c = fitCombiner(data({ harmful: false }), { bound: 4, targetFpr: 0.05 }).combiner;
+  const c = fitCombiner(data({ harmful: false }), { bounds: { up: 1, down: 4 }, targetFpr: 0.05 }).combiner;
   for (const residual of [-1e6, -3, 0, 3, 1e6]) {
     const full = headContribution(c, residual, 1);
-    assert.ok(Math.abs(full) <= c.headWeight * c.bound + 1e-12, `|${full}| <= ${c.headWeight * c.bound}`);
+    assert.ok(full <= c.headWeight * c.boundUp + 1e-12 && full >= -c.headWeight * c.boundDown - 1e-12, `${full} within [-${c.headWeight * c.boundDown}, ${c.headWeight * c.boundUp}]`);
     assert.ok(full <= c.headUpCap + 1e-12);
     assert.ok(headContribution(c, residual, 0) === 0, 'no trust: the prior alone');
     assert.ok(Math.abs(headContribution(c, residual, 0.5) - 0.5 * full) < 1e-12);
