@@ -2,10 +2,13 @@
  * The dev photos (../shared/data/dev) embedded by one backbone, through the product's own embedding path and cache
  * (`<data-dir>/embeddings.db`, default .build/bench-data), with each item's source tag (file names start with it).
  */
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { installedModelPath } from '../src/registry/model-catalog.js';
+import { pullModel } from '../src/registry/pull-model.js';
 import { parseConfig } from '../src/config/load-config.js';
 import type { Config } from '../src/config/schema.js';
-import { resolveBackboneSpec } from '../src/score/backbone-spec.js';
+import { PULLED_MOBILENET, resolveBackboneSpec } from '../src/score/backbone-spec.js';
 import { createScorePool, type BackboneInfo } from '../src/score/score-pool.js';
 import { negativeFolderItems, positiveItems, type DataItem } from '../src/train/dataset.js';
 import { packageFaceItems } from '../src/train/package-images.js';
@@ -25,6 +28,10 @@ export function devItems(): DataItem[] {
 export async function embedWith(backbone: Config['model']['backbone'], dataDir: string, items: readonly DataItem[]): Promise<{ info: BackboneInfo; items: EmbeddedItem[] }> {
   const config = parseConfig({ dataDir, model: { backbone } }, { baseDir: process.cwd(), env: {} });
   const log = createLogger({ level: 'warn', pretty: false, destination: 2 });
+  // The pulled backbone comes from the shared offline mirror, as in the tests.
+  if (backbone === PULLED_MOBILENET && !existsSync(installedModelPath(dataDir, PULLED_MOBILENET))) {
+    await pullModel({ name: PULLED_MOBILENET, dataDir, from: join(SHARED_DIR, 'models'), log });
+  }
   const pool = createScorePool({ spec: resolveBackboneSpec(config.model, dataDir), log, workers: 0, batchSize: 8, queueMax: 4096 });
   const info = await pool.start();
   const cache = openEmbeddingCache(dataDir);

@@ -12,14 +12,15 @@ import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-interface Bench { name: string; summary: string }
+interface Bench { name: string; summary: string; /** Runs only when named: it writes files, it measures nothing. */ onlyWhenNamed?: boolean }
 
 const BENCHES: readonly Bench[] = [
   { name: 'objectron-prior', summary: 'speed and zero-shot Cat prior of the npm-shipped Open Images detector' },
   { name: 'onnx-prior', summary: 'speed and zero-shot ImageNet cat prior of MobileNetV2 int8 (ONNX Runtime)' },
   { name: 'tfjs-prior', summary: 'speed and zero-shot COCO cat prior of CenterNet MobileNetV3 (TensorFlow.js) per input size' },
   { name: 'head-training', summary: 'time to train the head (logistic and MLP) on synthetic 1280-d data' },
-  { name: 'bundle-model', summary: 'rebuilds models/<backbone>/ (head, manifest, shipped dataset) from ../shared/data/dev: -- --backbone objectron|mobilenetv2-12-int8|centernet' },
+  { name: 'bundle-model', onlyWhenNamed: true, summary: 'rebuilds models/<backbone>/ (head, manifest, shipped dataset) from ../shared/data/dev: -- --backbone objectron|mobilenetv2-12-int8|centernet' },
+  { name: 'generalisation', summary: 'leave-one-source-out study of prior / head / combined per backbone; writes bench/results/generalisation.md and the README table' },
   { name: 'pipeline', summary: 'catwatch run with 1, 4, 16 RTSP cameras of 640x360 @ 5 fps, motion gating on/off: fps, regions/s, latency, CPU' },
 ];
 
@@ -48,7 +49,7 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`unknown benchmark ${unknown.join(', ')}; known: ${BENCHES.map((b) => b.name).join(', ')}\n`);
     return 2;
   }
-  const selected = names.length > 0 ? BENCHES.filter((b) => names.includes(b.name)) : BENCHES;
+  const selected = names.length > 0 ? BENCHES.filter((b) => names.includes(b.name)) : BENCHES.filter((b) => !b.onlyWhenNamed);
   const summary: string[] = [];
   let failed = 0;
   for (const bench of selected) {

@@ -34,7 +34,8 @@ export interface ScoreParts {
   readonly score: number;
   /** The backbone's own probability. */
   readonly prior: number;
-  /** The head's contribution to the final logit, after bound, weight, trust and cap (0 = no change). */
+  /** The head's contribution to the final logit, after bound, weight, trust and cap, plus the scene memory's (a
+   *  negative number when the image is one of the user's remembered hard negatives); 0 = no change. */
   readonly head: number;
   /** 0..1: how close the input is to the training data (1 = well inside). */
   readonly trust: number;

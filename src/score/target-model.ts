@@ -15,6 +15,7 @@ import type { BackboneOutput } from './backbone.js';
 import { basisFromJSON, projectEmbedding, type FeatureBasis, type FeatureBasisJson } from './feature-basis.js';
 import { guardFromJSON, nearestPrototypeDistance, trustAt, type FeatureGuard, type FeatureGuardJson } from './feature-guard.js';
 import { combinedLogit, headContribution, validateCombiner, type CombinerJson, type ScoreParts } from './score-combiner.js';
+import { memoryFromJSON, memoryOffset, type SceneMemory, type SceneMemoryJson } from './scene-memory.js';
 
 /** What `head.json` of a model version trained before v2 holds. */
 export interface LegacyHeadFile {
@@ -29,6 +30,8 @@ export interface ModelFile {
   head: HeadModelJson;
   guard: FeatureGuardJson;
   combiner: CombinerJson;
+  /** The user's own hard negatives (absent until some were mined). */
+  memory?: SceneMemoryJson;
 }
 
 export type HeadFile = ModelFile | LegacyHeadFile;
@@ -39,6 +42,7 @@ export interface ModelParts {
   readonly head: HeadModel;
   readonly guard: FeatureGuard;
   readonly combiner: CombinerJson;
+  readonly memory?: SceneMemory;
 }
 
 export interface TargetModel {
@@ -61,10 +65,11 @@ const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
 export function explainCoords(parts: ModelParts, coords: Float32Array, prior: number): ScoreParts {
   const residual = parts.head.predictLogit(coords, prior) - parts.head.outputOffset(prior);
   const trust = trustAt(parts.guard, nearestPrototypeDistance(parts.guard, coords));
+  const remembered = parts.memory ? memoryOffset(parts.memory, coords) : 0;
   return {
-    score: sigmoid(combinedLogit(parts.combiner, prior, residual, trust)),
+    score: sigmoid(combinedLogit(parts.combiner, prior, residual, trust) + remembered),
     prior,
-    head: headContribution(parts.combiner, residual, trust),
+    head: headContribution(parts.combiner, residual, trust) + remembered,
     trust,
   };
 }
@@ -75,7 +80,9 @@ export function modelPartsFromFile(file: ModelFile): ModelParts {
   const guard = guardFromJSON(file.guard);
   if (head.config.embeddingDim !== basis.dim || guard.dim !== basis.dim) throw new RangeError('head, guard and basis dimensions differ');
   if (head.config.priorMode !== 'offset') throw new RangeError("a v2 head must be a residual ('offset') head");
-  return { basis, head, guard, combiner: validateCombiner(file.combiner) };
+  const memory = file.memory ? memoryFromJSON(file.memory) : undefined;
+  if (memory && memory.dim !== basis.dim) throw new RangeError('memory and basis dimensions differ');
+  return { basis, head, guard, combiner: validateCombiner(file.combiner), ...(memory ? { memory } : {}) };
 }
 
 export function isModelFile(file: unknown): file is ModelFile {

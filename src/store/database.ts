@@ -60,12 +60,20 @@ export function openDatabase(dataDir: string, fileName = 'catwatch.db'): Db {
   return db;
 }
 
+/**
+ * Brings the schema up to date. The service and a CLI command (`samples list` while the service starts) can open a
+ * fresh database at the same moment: each step takes the write lock first (BEGIN IMMEDIATE) and reads the version
+ * under it, so the second process sees the first one's work instead of creating the same table again.
+ */
 function migrate(db: Db): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  for (let v = current; v < MIGRATIONS.length; v++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[v]);
-      db.pragma(`user_version = ${v + 1}`);
-    })();
+  const step = db.transaction((): boolean => {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version >= MIGRATIONS.length) return false;
+    db.exec(MIGRATIONS[version]);
+    db.pragma(`user_version = ${version + 1}`);
+    return true;
+  });
+  while (step.immediate()) {
+    // one migration per transaction, until none is left
   }
 }

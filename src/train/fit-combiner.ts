@@ -26,7 +26,8 @@ export interface FitCombinerOptions {
   readonly targetFpr: number;
   /**
    * Priors below this are confident "no"s the head cannot overturn. Default: a tenth of the threshold the prior
-   * alone would need for the target FPR, and at most 0.01.
+   * alone would need for the target FPR, so "confident" follows each backbone's scale (the detector's max-over-anchors
+   * prior never goes below about 0.02; MobileNetV2's softmax mass goes down to 1e-10).
    */
   readonly vetoPrior?: number;
   readonly priorEpsilon?: number; // default 1e-4
@@ -47,7 +48,7 @@ const VETO_MARGIN = 0.5;
 export function fitCombiner(items: readonly CombinerInput[], options: FitCombinerOptions): FitCombinerResult {
   const eps = options.priorEpsilon ?? 1e-4;
   const labels = items.map((i) => i.label);
-  const vetoPrior = options.vetoPrior ?? Math.min(0.01, thresholdForFpr(items.map((i) => i.prior), labels, options.targetFpr).threshold / 10);
+  const vetoPrior = options.vetoPrior ?? thresholdForFpr(items.map((i) => i.prior), labels, options.targetFpr).threshold / 10;
   const zPrior = items.map((i) => clippedLogit(i.prior, eps));
   const headTerm = items.map((i) => i.trust * boundedResidual(i.residual, options.bounds));
   const { weight: b, priorWeight, bias: c } = chooseHeadWeight(items, zPrior, headTerm, labels);

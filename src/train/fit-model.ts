@@ -1,7 +1,7 @@
 /**
  * Fits a v2 model on samples that are already basis coordinates: the residual head (bounded, on the prior), the
- * out-of-distribution guard over the training coordinates, and the combiner plus threshold on calibration data the
- * head did not train on. Pure (no I/O), so training, the bundled-model build and the generalisation study share it.
+ * out-of-distribution guard over the training coordinates, the combiner plus threshold on calibration data the
+ * head did not train on, and the memory of the user's mined negatives. Pure (no I/O), so training, the bundled-model build and the generalisation study share it.
  */
 import { basisToJSON, type FeatureBasis } from '../score/feature-basis.js';
 import { guardToJSON } from '../score/feature-guard.js';
@@ -9,6 +9,8 @@ import { explainCoords, type ModelFile, type ModelParts } from '../score/target-
 import type { ResidualBounds, ScoreParts } from '../score/score-combiner.js';
 import { fitCombiner } from './fit-combiner.js';
 import { fitFeatureGuard } from './fit-guard.js';
+import { fitSceneMemory, isMemorySource } from './fit-memory.js';
+import { memoryToJSON } from '../score/scene-memory.js';
 import { fitHead, type FitHeadOptions } from './fit-head.js';
 
 export interface CoordSample {
@@ -62,8 +64,15 @@ export function fitModel(input: { basis: FeatureBasis; train: readonly CoordSamp
     return { prior: s.prior, residual, trust, label: s.label, source: s.source };
   });
   const combined = fitCombiner(combinerInput, { bounds: bound, targetFpr: options.targetFpr, priorEpsilon: PRIOR_EPSILON });
-  const parts: ModelParts = { ...partsWithoutCombiner, combiner: combined.combiner };
-  const file: ModelFile = { format: 'catwatch-model/v2', basis: basisToJSON(basis), head: fit.model.toJSON(), guard: guardToJSON(guard), combiner: combined.combiner };
+  // Every mined frame is remembered, the held-out ones too (the combiner was fitted without the memory); frames a
+  // person confirmed and held out stay out, because the gate measures on them.
+  const remembered = [...train.filter(isMemorySource), ...calibration.filter((s) => isMemorySource(s) && s.source === 'mined')];
+  const memory = fitSceneMemory(remembered, [...train, ...calibration].filter((s) => s.label === 1), guard.nearDistance / 2);
+  const parts: ModelParts = { ...partsWithoutCombiner, combiner: combined.combiner, ...(memory ? { memory } : {}) };
+  const file: ModelFile = {
+    format: 'catwatch-model/v2', basis: basisToJSON(basis), head: fit.model.toJSON(), guard: guardToJSON(guard), combiner: combined.combiner,
+    ...(memory ? { memory: memoryToJSON(memory) } : {}),
+  };
   return { file, parts, threshold: combined.threshold.threshold, bestEpoch: fit.bestEpoch };
 }
 

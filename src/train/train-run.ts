@@ -170,7 +170,7 @@ function assembleSets(items: readonly EmbeddedItem[], valRefs: ReadonlySet<strin
   const basis = bundled?.basis ?? fitFeatureBasis(userTrain.map((i) => i.embedding), BASIS_DIM);
   const toSample = (i: EmbeddedItem): CoordSample => ({
     coords: projectEmbedding(basis, i.embedding), prior: i.prior ?? 0, label: i.label, subcategory: i.subcategory,
-    source: i.confirmed ? 'confirmed' : sourceTag(i),
+    source: i.ref.includes('#aug:') ? 'augmented' : i.confirmed ? 'confirmed' : sourceTag(i),
   });
   const userVal = kept.filter((i) => valRefs.has(i.ref)).map(toSample);
   return {
@@ -182,18 +182,19 @@ function assembleSets(items: readonly EmbeddedItem[], valRefs: ReadonlySet<strin
 }
 
 function checkData({ train, calibration }: Sets, bundled: BundledBase | undefined): void {
+  const all = [...train, ...calibration];
   const calibrationPositives = calibration.filter((s) => s.label === 1).length;
   if (calibrationPositives < 2 || calibration.length - calibrationPositives < 2) {
     throw new CatwatchError('E_TRAIN_DATA', `not enough held-out data to calibrate: ${calibrationPositives} positive and ${calibration.length - calibrationPositives} negative images; give more photos of the target and negatives`);
   }
-  const positives = train.filter((s) => s.label === 1).length;
-  const realNegatives = train.filter((s) => s.label === 0 && s.subcategory !== 'synthetic').length;
+  const positives = all.filter((s) => s.label === 1).length;
+  const realNegatives = all.filter((s) => s.label === 0 && s.subcategory !== 'synthetic').length;
   if (positives < 20) {
-    throw new CatwatchError('E_TRAIN_DATA', `only ${positives} photos of the target to train on: give at least ~20 (model.positives or --positives)`);
+    throw new CatwatchError('E_TRAIN_DATA', `only ${positives} photos of the target: give at least ~20 (model.positives or --positives)`);
   }
   if (realNegatives < MIN_REAL_NEGATIVES) {
-    const why = bundled ? '' : ' (this backbone ships no training set)';
-    throw new CatwatchError('E_TRAIN_DATA', `only ${realNegatives} real negative photos to train on${why}: give at least ${MIN_REAL_NEGATIVES} in train.negatives folders (other animals, people, your scenes) or label more mined samples as negative`);
+    const why = bundled ? '' : ' (no shipped training set in use)';
+    throw new CatwatchError('E_TRAIN_DATA', `only ${realNegatives} real negative photos${why}: give at least ${MIN_REAL_NEGATIVES} in train.negatives folders (other animals, people, your scenes) or label more mined samples as negative`);
   }
 }
 
@@ -211,15 +212,17 @@ function currentScorer(registry: Registry, backboneId: string, basisId: string):
 }
 
 function countSources(train: readonly CoordSample[], calibration: readonly CoordSample[], augmented: number): ModelManifest['counts'] {
+  const used = [...train, ...calibration];
   const bySource: Record<string, number> = {};
   const folders: Record<string, number> = {};
-  for (const s of [...train, ...calibration]) {
+  for (const s of used) {
     bySource[s.source] = (bySource[s.source] ?? 0) + 1;
     if (s.label === 0) folders[s.subcategory] = (folders[s.subcategory] ?? 0) + 1;
   }
-  const count = (pred: (s: CoordSample) => boolean) => train.filter(pred).length;
+  const count = (pred: (s: CoordSample) => boolean) => used.filter(pred).length;
   return {
-    positives: count((s) => s.label === 1),
+    // Photos, not augmented copies; confirmed samples are counted on their own.
+    positives: count((s) => s.label === 1 && s.source !== 'confirmed' && s.source !== 'augmented'),
     confirmedPositives: count((s) => s.label === 1 && s.source === 'confirmed'),
     synthetic: count((s) => s.subcategory === 'synthetic'),
     folders,
