@@ -1,0 +1,23 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { memoryFromJSON, memoryOffset, memoryToJSON } from '../../src/score/scene-memory.js';
+import { fitSceneMemory } from '../../src/train/fit-memory.js';
+import type { CoordSample } from '../../src/train/fit-model.js';
+
+const sample = (coords: number[], label: 0 | 1, source: string): CoordSample => ({ coords: Float32Array.from(coords), prior: 0.5, label, subcategory: label ? 'positive' : 'mined', source });
+
+test('the scene memory lowers scores only near remembered frames, and keeps its radius far from known cats', () => {
+  const mined = [sample([0, 0], 0, 'mined'), sample([1, 0], 0, 'mined')];
+  const cats = [sample([9, 0], 1, 'asirra'), sample([0, 12], 1, 'oxpet')];
+  const memory = fitSceneMemory(mined, cats, 100);
+  assert.ok(memory);
+  assert.ok(Math.abs(memory.radius - 8 / 3) < 1e-6, `radius ${memory.radius}: a third of the nearest cat's distance (8)`);
+  assert.equal(memoryOffset(memory, Float32Array.from([0, 0])), -memory.depthLogit, 'a remembered frame: the full depth');
+  const halfway = memoryOffset(memory, Float32Array.from([0, memory.radius / 2]));
+  assert.ok(halfway < 0 && halfway > -memory.depthLogit, `halfway: ${halfway}`);
+  assert.equal(memoryOffset(memory, Float32Array.from([9, 0])), 0, 'a cat is outside the memory');
+  assert.equal(fitSceneMemory(mined, cats, 1)?.radius, 1, 'never wider than the cap');
+  const reloaded = memoryFromJSON(JSON.parse(JSON.stringify(memoryToJSON(memory))));
+  assert.equal(memoryOffset(reloaded, Float32Array.from([0.5, 0.5])), memoryOffset(memory, Float32Array.from([0.5, 0.5])));
+  assert.equal(fitSceneMemory([], cats, 100), undefined, 'nothing mined: no memory');
+});
