@@ -147,6 +147,6 @@ export function createTrainSupervisor(deps: TrainSupervisorDeps) {
 
 function pickNumbers(metrics: Record<string, number> | undefined): Record<string, number> | undefined {
   if (!metrics) return undefined;
-  const keys = ['auroc', 'fprAt95Tpr', 'nearFprAt95Tpr', 'threshold', 'precision', 'recall', 'fprAtThreshold'];
+  const keys = ['auroc', 'priorAuroc', 'baselineAuroc', 'fprAt95Tpr', 'nearFprAt95Tpr', 'farFprAt95Tpr', 'threshold', 'precision', 'recall', 'fprAtThreshold'];
   return Object.fromEntries(keys.filter((k) => Number.isFinite(metrics[k])).map((k) => [k, metrics[k]]));
 }

@@ -51,6 +51,9 @@ test('a cat clip over RTSP gives one new and one end event, a snapshot, and stat
     const id = upToEnd[0].id;
     assert.ok(upToEnd.every((e) => e.id === id && e.camera === 'yard'));
     assert.ok(upToEnd[0].score > 0.5);
+    // The event says what its score is made of: the backbone's prior, the head's part, the guard's trust.
+    const parts = upToEnd[0] as unknown as { prior: number; head: number; trust: number };
+    assert.ok(parts.prior > 0 && parts.prior <= 1 && Number.isFinite(parts.head) && parts.trust >= 0 && parts.trust <= 1, JSON.stringify(upToEnd[0]));
     const states = svc.messages.filter((m) => m.topic === 'catwatch/yard/cat').map((m) => m.payload.toString());
     const on = states.indexOf('ON');
     assert.ok(on >= 0 && states.indexOf('OFF', on) > on, `state sequence ${states.join(',')}`);

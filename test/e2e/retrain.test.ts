@@ -8,16 +8,16 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { parse, stringify } from 'yaml';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { startService, type ServiceHarness } from '../helpers/service.js';
-import { devDataDir, skipWithoutShared, videoDir } from '../helpers/paths.js';
+import { skipWithoutShared, videoDir } from '../helpers/paths.js';
 import { runCli } from '../helpers/cli.js';
-import { BACKBONE, WEAK_SET, dataDirWithBackbone, makeTrainingSet, modelsList, samplesList, trainStates, weakModelSetup, writeCliConfig, type TrainingSet } from '../helpers/training.js';
+import { BACKBONE, WEAK_SET, dataDirWithBackbone, makeHeldOutSet, makeTrainingSet, modelsList, samplesList, trainStates, weakModelSetup, writeCliConfig, type TrainingSet } from '../helpers/training.js';
 
 const CLIP = join(videoDir, 'nocat_bottles_table_intel.mp4');
 /** The clip's length: one window of this long sees every frame of the looping clip once. */
@@ -65,27 +65,6 @@ function editConfig(svc: ServiceHarness, section: string, patch: Record<string, 
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Photos no bundled model trained on (the shipped reference role: Oxford pet cat faces, ImageNet samples). */
-function makeHeldOutSet(): { positives: string; negatives: string } {
-  const dir = join(tmpdir(), 'catwatch-e2e-heldout');
-  const set = { positives: join(dir, 'cat'), negatives: join(dir, 'notcat') };
-  if (existsSync(dir)) return set;
-  const building = mkdtempSync(`${dir}.tmp-`);
-  const link = (from: string, prefix: string, count: number, into: string) => {
-    mkdirSync(into, { recursive: true });
-    for (const name of readdirSync(from).filter((n) => n.startsWith(prefix)).sort().filter((_, i) => i % 3 === 0).slice(0, count)) symlinkSync(join(from, name), join(into, name));
-  };
-  link(join(devDataDir, 'cat'), 'oxpet_', 60, join(building, 'cat'));
-  for (const sub of ['animal', 'object']) link(join(devDataDir, 'notcat', sub), 'imagenetsample_', 40, join(building, 'notcat', sub));
-  try {
-    renameSync(building, dir);
-  } catch (err) {
-    if (!existsSync(dir)) throw err;
-    rmSync(building, { recursive: true, force: true });
-  }
-  return set;
-}
 
 async function scoreFiles(configPath: string, version: string, files: string[]): Promise<Map<string, { score: number; head: number }>> {
   const r = await runCli(['score', '--json', '--config', configPath, '--model', version, ...files], { timeoutMs: 60_000 });

@@ -38,11 +38,29 @@ function linkAll(files: string[], into: string): void {
  */
 export function makeTrainingSet(opts: { cats: number; perSubcategory: number; subcategories: string[] }): TrainingSet {
   const dir = join(tmpdir(), `catwatch-e2e-set-${opts.cats}-${opts.perSubcategory}-${opts.subcategories.join('-')}`);
-  const set = { positives: join(dir, 'positives'), negatives: join(dir, 'negatives') };
-  if (existsSync(dir)) return set;
+  buildOnce(dir, (building) => {
+    linkAll(pick(join(devDataDir, 'cat'), opts.cats, 20), join(building, 'positives'));
+    for (const sub of opts.subcategories) linkAll(pick(join(devDataDir, 'notcat', sub), opts.perSubcategory, 15), join(building, 'negatives', sub));
+  });
+  return { positives: join(dir, 'positives'), negatives: join(dir, 'negatives') };
+}
+
+/** Photos no bundled model trained on (the shipped reference role: Oxford pet cat faces, ImageNet samples). */
+export function makeHeldOutSet(): TrainingSet {
+  const dir = join(tmpdir(), 'catwatch-e2e-heldout');
+  const every3rd = (from: string, prefix: string, count: number) => readdirSync(from).filter((n) => n.startsWith(prefix)).sort().filter((_, i) => i % 3 === 0).slice(0, count).map((n) => join(from, n));
+  buildOnce(dir, (building) => {
+    linkAll(every3rd(join(devDataDir, 'cat'), 'oxpet_', 60), join(building, 'cat'));
+    for (const sub of ['animal', 'object']) linkAll(every3rd(join(devDataDir, 'notcat', sub), 'imagenetsample_', 40), join(building, 'notcat', sub));
+  });
+  return { positives: join(dir, 'cat'), negatives: join(dir, 'notcat') };
+}
+
+/** Builds a fixed folder once, atomically: test files running at the same time share it. */
+function buildOnce(dir: string, build: (building: string) => void): void {
+  if (existsSync(dir)) return;
   const building = mkdtempSync(`${dir}.tmp-`);
-  linkAll(pick(join(devDataDir, 'cat'), opts.cats, 20), join(building, 'positives'));
-  for (const sub of opts.subcategories) linkAll(pick(join(devDataDir, 'notcat', sub), opts.perSubcategory, 15), join(building, 'negatives', sub));
+  build(building);
   try {
     renameSync(building, dir);
   } catch (err) {
@@ -50,7 +68,6 @@ export function makeTrainingSet(opts: { cats: number; perSubcategory: number; su
     if (!existsSync(dir)) throw err;
     rmSync(building, { recursive: true, force: true });
   }
-  return set;
 }
 
 /** A fresh data folder with the MobileNetV2 backbone installed from the shared mirror. */
