@@ -183,10 +183,6 @@ function assembleSets(items: readonly EmbeddedItem[], valRefs: ReadonlySet<strin
 
 function checkData({ train, calibration }: Sets, bundled: BundledBase | undefined): void {
   const all = [...train, ...calibration];
-  const calibrationPositives = calibration.filter((s) => s.label === 1).length;
-  if (calibrationPositives < 2 || calibration.length - calibrationPositives < 2) {
-    throw new CatwatchError('E_TRAIN_DATA', `not enough held-out data to calibrate: ${calibrationPositives} positive and ${calibration.length - calibrationPositives} negative images; give more photos of the target and negatives`);
-  }
   const positives = all.filter((s) => s.label === 1).length;
   const realNegatives = all.filter((s) => s.label === 0 && s.subcategory !== 'synthetic').length;
   if (positives < 20) {
@@ -195,6 +191,10 @@ function checkData({ train, calibration }: Sets, bundled: BundledBase | undefine
   if (realNegatives < MIN_REAL_NEGATIVES) {
     const why = bundled ? '' : ' (no shipped training set in use)';
     throw new CatwatchError('E_TRAIN_DATA', `only ${realNegatives} real negative photos${why}: give at least ${MIN_REAL_NEGATIVES} in train.negatives folders (other animals, people, your scenes) or label more mined samples as negative`);
+  }
+  const calibrationPositives = calibration.filter((s) => s.label === 1).length;
+  if (calibrationPositives < 2 || calibration.length - calibrationPositives < 2) {
+    throw new CatwatchError('E_TRAIN_DATA', `not enough held-out data to calibrate: ${calibrationPositives} positive and ${calibration.length - calibrationPositives} negative images; give more photos of the target and negatives`);
   }
 }
 

@@ -80,7 +80,7 @@ async function evalJson(configPath: string, set: { positives: string; negatives:
   return JSON.parse(r.stdout) as EvalJson;
 }
 
-test('a train.request change retrains on the mined samples; the service swaps to the new version and the clip raises fewer events', { skip: skipWithoutShared(), timeout: 240_000 }, async (t) => {
+test('a train.request change retrains on the mined samples; the service swaps to the new version, the mined frames score lower and below the threshold, and the clip raises no more events', { skip: skipWithoutShared(), timeout: 240_000 }, async (t) => {
   const { dataDir, set, cliConfig, version: weakVersion } = await weakModelSetup('cw-retrain-');
   assert.equal((await modelsList(cliConfig)).current, weakVersion);
 
