@@ -27,7 +27,7 @@ export interface GateResult {
 }
 
 export const GATE_MINIMUMS = { positives: 50, negatives: 100, near: 30, far: 50 } as const;
-const TOLERANCE = { auroc: 0.002, nearFpr: 0.01, farFpr: 0.005, fprAtThreshold: 0.01, recall: 0.05, sourceAuroc: 0.005 } as const;
+const TOLERANCE = { auroc: 0.002, nearFpr: 0.01, farFpr: 0.005, fprAtThreshold: 0.01, recall: 0.05, sourceAuroc: 0.005, confirmed: 0.05 } as const;
 
 /** The prior alone as a scorer; its threshold is chosen like a model's (see priorThreshold). */
 export function priorScorer(threshold: number): GateScorer {
@@ -57,6 +57,7 @@ export function runGate(input: { candidate: GateScorer; baseline: GateScorer; pr
     if (counts[key] < GATE_MINIMUMS[key]) reasons.push(`validation too small to tell: ${counts[key]} ${key === 'near' || key === 'far' ? `${key}-class negatives` : key} (need ${GATE_MINIMUMS[key]})`);
   }
   if (reasons.length === 0) reasons.push(...compare(cand.evaluation, base.evaluation, input.baseline.name, input.targetFpr));
+  reasons.push(...compareConfirmed(items, cand.scores, input.candidate.threshold, base.scores, input.baseline));
   const bySource = sourceAurocs(items, cand.scores, prior.scores);
   for (const [source, s] of Object.entries(bySource)) {
     if (s.candidateAuroc < s.priorAuroc - TOLERANCE.sourceAuroc) reasons.push(`worse than the prior alone on source ${source}: AUROC ${s.candidateAuroc.toFixed(4)} vs ${s.priorAuroc.toFixed(4)}`);
@@ -74,6 +75,26 @@ function compare(c: Evaluation, b: Evaluation, name: string, targetFpr: number):
   if (m.farFprAt95Tpr > p.farFprAt95Tpr + TOLERANCE.farFpr) out.push(`far FPR@95%TPR ${f(m.farFprAt95Tpr)} > ${f(p.farFprAt95Tpr)} of ${name}`);
   if (m.fprAtThreshold > Math.max(p.fprAtThreshold, targetFpr) + TOLERANCE.fprAtThreshold) out.push(`FPR at its threshold ${f(m.fprAtThreshold)} > ${f(p.fprAtThreshold)} of ${name}`);
   if (m.recall < p.recall - TOLERANCE.recall) out.push(`recall at its threshold ${f(m.recall)} < ${f(p.recall)} of ${name}`);
+  return out;
+}
+
+/** Below this many confirmed samples of a class, the user's own labels are too few to compare on. */
+const MIN_CONFIRMED = 10;
+
+/**
+ * The user's own confirmed samples, on their own: the candidate may not accept more of their confirmed negatives nor
+ * miss more of their confirmed positives than the baseline, each at its own threshold.
+ */
+function compareConfirmed(items: readonly CoordSample[], cand: number[], candThreshold: number, base: number[], baseline: GateScorer): string[] {
+  const out: string[] = [];
+  for (const label of [0, 1] as const) {
+    const idx = items.flatMap((s, i) => (s.source === 'confirmed' && s.label === label ? [i] : []));
+    if (idx.length < MIN_CONFIRMED) continue;
+    const accepted = (scores: number[], threshold: number) => idx.filter((i) => scores[i] >= threshold).length / idx.length;
+    const [c, b] = [accepted(cand, candThreshold), accepted(base, baseline.threshold)];
+    if (label === 0 && c > b + TOLERANCE.confirmed) out.push(`accepts ${(c * 100).toFixed(1)}% of your ${idx.length} confirmed negatives, ${baseline.name} ${(b * 100).toFixed(1)}%`);
+    if (label === 1 && c < b - TOLERANCE.confirmed) out.push(`finds ${(c * 100).toFixed(1)}% of your ${idx.length} confirmed positives, ${baseline.name} ${(b * 100).toFixed(1)}%`);
+  }
   return out;
 }
 
