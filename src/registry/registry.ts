@@ -89,10 +89,7 @@ export function createRegistry(deps: { dataDir: string; bundledDir: string }): R
       if (!bundled) throw new CatwatchError('E_MODEL_MISSING', `no trained model for backbone ${backboneId}: run 'catwatch train' or choose another model.backbone`);
       return bundled;
     },
-    bundled(backboneId) {
-      const dir = join(deps.bundledDir, backboneId.replace(/[^a-z0-9.-]+/gi, '_'));
-      return existsSync(join(dir, 'manifest.json')) ? readVersion(dir, true) : undefined;
-    },
+    bundled: (backboneId) => readBundled(deps.bundledDir, backboneId),
     save(manifest, head) {
       mkdirSync(root, { recursive: true });
       const finalDir = join(root, manifest.version);
@@ -127,6 +124,12 @@ export function createRegistry(deps: { dataDir: string; bundledDir: string }): R
     },
   };
   return registry;
+}
+
+/** The bundled default of a backbone: `<bundledDir>/<backbone id with unsafe characters as _>/`. */
+function readBundled(bundledDir: string, backboneId: string): ModelVersion | undefined {
+  const dir = join(bundledDir, backboneId.replace(/[^a-z0-9.-]+/gi, '_'));
+  return existsSync(join(dir, 'manifest.json')) ? readVersion(dir, true) : undefined;
 }
 
 /** Removes temp folders left by a crash mid-save (never touches complete versions). */

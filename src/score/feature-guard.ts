@@ -5,6 +5,7 @@
  * prototype, falls linearly to 0 at `farDistance`, and scales the head's contribution: far from the training data,
  * the combined score falls back to the backbone's own prior.
  */
+import { nearestSquaredDistance } from './nearest-row.js';
 import { packFloat32, unpackFloat32, type PackedFloat32 } from './packed-array.js';
 
 export interface FeatureGuard {
@@ -26,18 +27,7 @@ export interface FeatureGuardJson {
 
 /** Euclidean distance from `coords` to the nearest prototype. */
 export function nearestPrototypeDistance(guard: FeatureGuard, coords: Float32Array): number {
-  const d = guard.dim;
-  let best = Infinity;
-  for (let p = 0; p < guard.prototypeCount; p++) {
-    let s = 0;
-    const row = p * d;
-    for (let i = 0; i < d && s < best; i++) {
-      const diff = coords[i] - guard.prototypes[row + i];
-      s += diff * diff;
-    }
-    if (s < best) best = s;
-  }
-  return Math.sqrt(best);
+  return Math.sqrt(nearestSquaredDistance(guard.prototypes, guard.prototypeCount, guard.dim, coords));
 }
 
 export function trustAt(guard: FeatureGuard, distance: number): number {

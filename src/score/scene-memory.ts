@@ -6,6 +6,7 @@
  * frames of one camera; this is what makes a camera's repeated false alarm go away after a retraining. It can only
  * lower scores, and training keeps the radius well below the distance of any known photo of the target.
  */
+import { nearestSquaredDistance } from './nearest-row.js';
 import { packFloat32, unpackFloat32, type PackedFloat32 } from './packed-array.js';
 
 export interface SceneMemory {
@@ -28,16 +29,7 @@ export interface SceneMemoryJson {
 /** The (negative or zero) change of the logit for an image at `coords`. */
 export function memoryOffset(memory: SceneMemory, coords: Float32Array): number {
   const r2 = memory.radius * memory.radius;
-  let best = r2;
-  for (let m = 0; m < memory.count; m++) {
-    let s = 0;
-    const row = m * memory.dim;
-    for (let i = 0; i < memory.dim && s < best; i++) {
-      const d = coords[i] - memory.coords[row + i];
-      s += d * d;
-    }
-    if (s < best) best = s;
-  }
+  const best = nearestSquaredDistance(memory.coords, memory.count, memory.dim, coords, r2);
   if (best >= r2) return 0;
   return -memory.depthLogit * (1 - Math.sqrt(best) / memory.radius);
 }

@@ -3,6 +3,7 @@
  * split: the newest MAX_ITEMS of them, with a radius of a third of the distance from any known photo of the target
  * (training or calibration) to its nearest memory item, and never more than the guard's own notion of "near".
  */
+import { nearestSquaredDistance } from '../score/nearest-row.js';
 import type { SceneMemory } from '../score/scene-memory.js';
 import type { CoordSample } from './fit-model.js';
 
@@ -21,16 +22,7 @@ export function fitSceneMemory(negatives: readonly CoordSample[], positives: rea
   const coords = new Float32Array(items.length * dim);
   items.forEach((s, i) => coords.set(s.coords, i * dim));
   let closest = Infinity;
-  for (const p of positives) {
-    for (const n of items) {
-      let d = 0;
-      for (let i = 0; i < dim && d < closest; i++) {
-        const diff = p.coords[i] - n.coords[i];
-        d += diff * diff;
-      }
-      closest = Math.min(closest, d);
-    }
-  }
+  for (const p of positives) closest = nearestSquaredDistance(coords, items.length, dim, p.coords, closest);
   const radius = Math.min(maxRadius, RADIUS_SHARE * Math.sqrt(closest));
   return radius > 0 ? { dim, count: items.length, coords, radius, depthLogit: DEPTH_LOGIT } : undefined;
 }

@@ -6,12 +6,12 @@
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Config } from '../../config/schema.js';
-import { createTargetModel } from '../../score/target-model.js';
+import { createTargetModel, type TargetModel } from '../../score/target-model.js';
 import { positiveItems, negativeFolderItems } from '../../train/dataset.js';
 import { embedItems } from '../../train/embed-items.js';
 import { openEmbeddingCache } from '../../train/embedding-cache.js';
 import { renderEvalReport, type ReportItem } from '../../train/eval-report.js';
-import { evaluateScores } from '../../train/evaluate.js';
+import { evaluateScores, type Evaluation } from '../../train/evaluate.js';
 import { CatwatchError, EXIT_OK } from '../../util/errors.js';
 import { parseCommandArgs, type Command } from '../command.js';
 import { MODEL_OPTIONS, MODEL_OPTIONS_HELP, openModelContext, startPool } from '../model-context.js';
@@ -53,6 +53,22 @@ function checkFolders(dirs: readonly string[], option: string): void {
 
 const pct = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(2)}%` : 'n/a');
 const num = (x: number): string => (Number.isFinite(x) ? x.toFixed(4) : 'n/a');
+
+/** The text report: metrics of the model, the prior alone beside it, FPR per subcategory. */
+function summaryLines(input: { model: TargetModel; backboneId: string; evaluation: Evaluation; prior: Record<string, number> | null }): string[] {
+  const { model, evaluation, prior } = input;
+  const m = evaluation.metrics;
+  return [
+    `model ${model.version}${model.bundled ? ' (bundled default)' : ''} on ${input.backboneId}: ${m.positives} positive and ${m.negatives} negative images`,
+    `AUROC ${num(m.auroc)}   FPR@95%TPR ${pct(m.fprAt95Tpr)}${prior ? `   (prior alone: AUROC ${num(prior.auroc)}, FPR@95%TPR ${pct(prior.fprAt95Tpr)})` : ''}`,
+    `  near-class: AUROC ${num(m.nearAuroc)}   FPR@95%TPR ${pct(m.nearFprAt95Tpr)}`,
+    `  far:        AUROC ${num(m.farAuroc)}   FPR@95%TPR ${pct(m.farFprAt95Tpr)}`,
+    `at threshold ${num(model.threshold)}: precision ${num(m.precision)}  recall ${num(m.recall)}  FPR ${pct(m.fprAtThreshold)}`,
+    `calibration error (ECE) ${num(m.ece)}`,
+    'FPR per negative subcategory at the threshold:',
+    ...Object.entries(evaluation.bySubcategory).map(([name, s]) => `  ${name.padEnd(16)} ${String(s.falsePositives).padStart(5)}/${String(s.negatives).padEnd(6)} ${pct(s.fpr)}`),
+  ];
+}
 
 export const evalCommand: Command = {
   name: 'eval',
@@ -121,16 +137,7 @@ export const evalCommand: Command = {
         })}\n`);
         return EXIT_OK;
       }
-      const lines = [
-        `model ${model.version}${model.bundled ? ' (bundled default)' : ''} on ${info.id}: ${m.positives} positive and ${m.negatives} negative images`,
-        `AUROC ${num(m.auroc)}   FPR@95%TPR ${pct(m.fprAt95Tpr)}${prior ? `   (prior alone: AUROC ${num(prior.auroc)}, FPR@95%TPR ${pct(prior.fprAt95Tpr)})` : ''}`,
-        `  near-class: AUROC ${num(m.nearAuroc)}   FPR@95%TPR ${pct(m.nearFprAt95Tpr)}`,
-        `  far:        AUROC ${num(m.farAuroc)}   FPR@95%TPR ${pct(m.farFprAt95Tpr)}`,
-        `at threshold ${num(model.threshold)}: precision ${num(m.precision)}  recall ${num(m.recall)}  FPR ${pct(m.fprAtThreshold)}`,
-        `calibration error (ECE) ${num(m.ece)}`,
-        'FPR per negative subcategory at the threshold:',
-        ...Object.entries(evaluation.bySubcategory).map(([name, s]) => `  ${name.padEnd(16)} ${String(s.falsePositives).padStart(5)}/${String(s.negatives).padEnd(6)} ${pct(s.fpr)}`),
-      ];
+      const lines = summaryLines({ model, backboneId: info.id, evaluation, prior });
       if (embedded.failed.length > 0) lines.push(`${embedded.failed.length} unreadable image(s) skipped:`, ...embedded.failed.map((f) => `  ${f.ref}: ${f.error}`));
       if (values.report) lines.push(`report written to ${values.report}`);
       io.stdout.write(`${lines.join('\n')}\n`);
