@@ -46,7 +46,7 @@ function scoreAll(parts: ModelParts, samples: readonly CoordSample[]): Scores {
   const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
   for (const s of samples) {
     const e = explainCoords(parts, s.coords, s.prior);
-    const residual = parts.head.predictLogit(s.coords, s.prior) - parts.head.outputOffset(s.prior);
+    const residual = parts.head.residualLogit(s.coords, s.prior);
     const z = Math.log(Math.max(1e-7, s.prior)) - Math.log(Math.max(1e-7, 1 - s.prior));
     out.prior.push(s.prior);
     out.head.push(sigmoid(z + boundedResidual(residual, { up: c.boundUp, down: c.boundDown })));

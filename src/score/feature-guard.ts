@@ -36,6 +36,11 @@ export function trustAt(guard: FeatureGuard, distance: number): number {
   return (guard.farDistance - distance) / (guard.farDistance - guard.nearDistance);
 }
 
+/** Trust (0..1) of the image at `coords`. */
+export function guardTrust(guard: FeatureGuard, coords: Float32Array): number {
+  return trustAt(guard, nearestPrototypeDistance(guard, coords));
+}
+
 export function guardToJSON(g: FeatureGuard): FeatureGuardJson {
   return { format: 'catwatch-guard/v1', dim: g.dim, prototypes: packFloat32(g.prototypes), nearDistance: g.nearDistance, farDistance: g.farDistance };
 }

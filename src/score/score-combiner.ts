@@ -57,8 +57,13 @@ export function headContribution(c: CombinerJson, residual: number, trust: numbe
   return trust * Math.min(c.headUpCap, c.headWeight * boundedResidual(residual, { up: c.boundUp, down: c.boundDown }));
 }
 
+/** The calibrated prior's part of the logit: a·logit(prior) + c. */
+export function priorPart(c: CombinerJson, prior: number): number {
+  return c.priorWeight * clippedLogit(prior, c.priorEpsilon) + c.bias;
+}
+
 export function combinedLogit(c: CombinerJson, prior: number, residual: number, trust: number): number {
-  return c.priorWeight * clippedLogit(prior, c.priorEpsilon) + c.bias + headContribution(c, residual, trust);
+  return priorPart(c, prior) + headContribution(c, residual, trust);
 }
 
 export function validateCombiner(c: CombinerJson): CombinerJson {

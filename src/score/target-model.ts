@@ -13,8 +13,8 @@ import { HeadModel, type HeadModelJson } from '../train/head-model.js';
 import { CatwatchError } from '../util/errors.js';
 import type { BackboneOutput } from './backbone.js';
 import { basisFromJSON, projectEmbedding, type FeatureBasis, type FeatureBasisJson } from './feature-basis.js';
-import { guardFromJSON, nearestPrototypeDistance, trustAt, type FeatureGuard, type FeatureGuardJson } from './feature-guard.js';
-import { combinedLogit, headContribution, validateCombiner, type CombinerJson, type ScoreParts } from './score-combiner.js';
+import { guardFromJSON, guardTrust, type FeatureGuard, type FeatureGuardJson } from './feature-guard.js';
+import { headContribution, priorPart, validateCombiner, type CombinerJson, type ScoreParts } from './score-combiner.js';
 import { memoryFromJSON, memoryOffset, type SceneMemory, type SceneMemoryJson } from './scene-memory.js';
 
 /** What `head.json` of a model version trained before v2 holds. */
@@ -63,15 +63,9 @@ const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
 
 /** Score parts of basis coordinates (the shipped dataset is stored as coordinates). */
 export function explainCoords(parts: ModelParts, coords: Float32Array, prior: number): ScoreParts {
-  const residual = parts.head.predictLogit(coords, prior) - parts.head.outputOffset(prior);
-  const trust = trustAt(parts.guard, nearestPrototypeDistance(parts.guard, coords));
-  const remembered = parts.memory ? memoryOffset(parts.memory, coords) : 0;
-  return {
-    score: sigmoid(combinedLogit(parts.combiner, prior, residual, trust) + remembered),
-    prior,
-    head: headContribution(parts.combiner, residual, trust) + remembered,
-    trust,
-  };
+  const trust = guardTrust(parts.guard, coords);
+  const head = headContribution(parts.combiner, parts.head.residualLogit(coords, prior), trust) + (parts.memory ? memoryOffset(parts.memory, coords) : 0);
+  return { score: sigmoid(priorPart(parts.combiner, prior) + head), prior, head, trust };
 }
 
 export function modelPartsFromFile(file: ModelFile): ModelParts {

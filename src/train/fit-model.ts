@@ -4,7 +4,7 @@
  * head did not train on, and the memory of the user's mined negatives. Pure (no I/O), so training, the bundled-model build and the generalisation study share it.
  */
 import { basisToJSON, type FeatureBasis } from '../score/feature-basis.js';
-import { guardToJSON } from '../score/feature-guard.js';
+import { guardToJSON, guardTrust } from '../score/feature-guard.js';
 import { explainCoords, type ModelFile, type ModelParts } from '../score/target-model.js';
 import type { ResidualBounds, ScoreParts } from '../score/score-combiner.js';
 import { fitCombiner } from './fit-combiner.js';
@@ -57,27 +57,21 @@ export function fitModel(input: { basis: FeatureBasis; train: readonly CoordSamp
   const asSample = (s: CoordSample) => ({ embedding: s.coords, prior: s.prior, label: s.label, weight: s.weight, source: s.subcategory });
   const fit = fitHead({ train: train.map(asSample), val: calibration.map(asSample), options: { ...options.head, priorMode: 'offset', residualBound: bound, priorEpsilon: PRIOR_EPSILON } });
   const guard = fitFeatureGuard(train.map((s) => s.coords), { seed: options.head.seed });
-  const partsWithoutCombiner = { basis, head: fit.model, guard };
-  const combinerInput = calibration.map((s) => {
-    const residual = fit.model.predictLogit(s.coords, s.prior) - fit.model.outputOffset(s.prior);
-    const trust = explainCoords({ ...partsWithoutCombiner, combiner: NEUTRAL_COMBINER }, s.coords, s.prior).trust;
-    return { prior: s.prior, residual, trust, label: s.label, source: s.source };
-  });
+  const combinerInput = calibration.map((s) => ({
+    prior: s.prior, residual: fit.model.residualLogit(s.coords, s.prior), trust: guardTrust(guard, s.coords), label: s.label, source: s.source,
+  }));
   const combined = fitCombiner(combinerInput, { bounds: bound, targetFpr: options.targetFpr, priorEpsilon: PRIOR_EPSILON });
   // Every mined frame is remembered, the held-out ones too (the combiner was fitted without the memory); frames a
   // person confirmed and held out stay out, because the gate measures on them.
   const remembered = [...train.filter(isMemorySource), ...calibration.filter((s) => isMemorySource(s) && s.source === 'mined')];
   const memory = fitSceneMemory(remembered, [...train, ...calibration].filter((s) => s.label === 1), guard.nearDistance / 2);
-  const parts: ModelParts = { ...partsWithoutCombiner, combiner: combined.combiner, ...(memory ? { memory } : {}) };
+  const parts: ModelParts = { basis, head: fit.model, guard, combiner: combined.combiner, ...(memory ? { memory } : {}) };
   const file: ModelFile = {
     format: 'catwatch-model/v2', basis: basisToJSON(basis), head: fit.model.toJSON(), guard: guardToJSON(guard), combiner: combined.combiner,
     ...(memory ? { memory: memoryToJSON(memory) } : {}),
   };
   return { file, parts, threshold: combined.threshold.threshold, bestEpoch: fit.bestEpoch };
 }
-
-/** Only used to read the trust of a sample before the combiner exists. */
-const NEUTRAL_COMBINER = { format: 'catwatch-combiner/v1', priorWeight: 1, bias: 0, headWeight: 1, boundUp: 1, boundDown: 1, headUpCap: 1, vetoPrior: 0.01, priorEpsilon: 1e-4 } as const;
 
 export function explainSamples(parts: ModelParts, samples: readonly CoordSample[]): ScoreParts[] {
   return samples.map((s) => explainCoords(parts, s.coords, s.prior));

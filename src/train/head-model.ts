@@ -143,6 +143,13 @@ export class HeadModel {
     return this.logitStandardised(x, 0, this.outputOffset(prior));
   }
 
+  /** The head's own part of the logit, without the 'offset' mode's logit(prior): a residual head's correction. */
+  residualLogit(embedding: Float32Array, prior?: number): number {
+    const x = (this.scratchInput ??= new Float32Array(this.inputDim));
+    this.standardise(embedding, prior, x, 0);
+    return this.logitStandardised(x, 0, 0);
+  }
+
   toJSON(): HeadModelJson {
     return {
       format: 'catwatch-head/v1',
