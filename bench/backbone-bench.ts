@@ -5,8 +5,9 @@
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Backbone, RgbImage } from '../src/score/backbone.js';
-import { decodeImage } from '../src/score/decode-image.js';
+import type { Backbone } from '../src/model/backbone.js';
+import type { RgbImage } from '../src/image/image.js';
+import { decodeImage } from '../src/image/decode-image.js';
 import { auroc, fprAtTpr, fprBySubcategory, rocCurve } from '../src/train/metrics.js';
 
 export interface BenchItem { file: string; sub: string; label: number }

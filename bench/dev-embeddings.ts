@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { installedModelPath } from '../src/registry/model-catalog.js';
+import { installedModelPath } from '../src/model/model-catalog.js';
 import { pullModel } from '../src/registry/pull-model.js';
 import { parseConfig } from '../src/config/load-config.js';
 import type { Config } from '../src/config/schema.js';

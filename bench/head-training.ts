@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 import { fitHead, type Sample } from '../src/train/fit-head.js';
 import { auroc } from '../src/train/metrics.js';
-import { createRng, type Rng } from '../src/train/rng.js';
+import { createRng, type Rng } from '../src/util/rng.js';
 
 const { values } = parseArgs({
   options: {

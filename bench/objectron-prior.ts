@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createObjectronBackbone } from '../src/score/backbones/objectron-tflite.js';
-import { decodeImage } from '../src/score/decode-image.js';
+import { decodeImage } from '../src/image/decode-image.js';
 import { createLogger } from '../src/util/log.js';
 import { auroc as aurocOf, fprAtTpr } from '../src/train/metrics.js';
 import { evenlySpaced } from './backbone-bench.js';

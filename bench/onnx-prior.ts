@@ -9,7 +9,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createOnnxMobileNetV2Backbone } from '../src/score/backbones/onnx-mobilenetv2.js';
-import { decodeImage } from '../src/score/decode-image.js';
+import { decodeImage } from '../src/image/decode-image.js';
 import { createLogger } from '../src/util/log.js';
 import { benchItems, measurePrior, timeBackbone } from './backbone-bench.js';
 import { devDataDir, modelsMirrorDir } from '../test/helpers/paths.js';

@@ -8,7 +8,7 @@
  */
 import { parseArgs } from 'node:util';
 import { createTfjsCenternetBackbone } from '../src/score/backbones/tfjs-centernet.js';
-import { decodeImage } from '../src/score/decode-image.js';
+import { decodeImage } from '../src/image/decode-image.js';
 import type { TfjsPreference } from '../src/score/tfjs-runtime.js';
 import { createLogger } from '../src/util/log.js';
 import { benchItems, measurePrior, timeBackbone } from './backbone-bench.js';

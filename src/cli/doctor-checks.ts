@@ -11,12 +11,13 @@ import { randomUUID } from 'node:crypto';
 import mqtt from 'mqtt';
 import type { CameraConfig, Config } from '../config/schema.js';
 import { buildFfmpegArgs, frameBytes, resolveFfmpegInput } from '../ingest/ffmpeg-args.js';
-import { decodeImage } from '../score/decode-image.js';
-import { createTargetModel } from '../score/target-model.js';
+import { decodeImage } from '../image/decode-image.js';
+import { createTargetModel } from '../model/target-model.js';
 import { errorMessage } from '../util/errors.js';
 import { redactUrl } from '../util/log.js';
 import { packageRoot } from '../util/package-root.js';
 import { startPool, type ModelContext } from './model-context.js';
+import { ffmpegVersion } from '../ingest/ffmpeg-version.js';
 
 export type CheckStatus = 'OK' | 'WARN' | 'FAIL';
 export interface CheckResult { check: string; status: CheckStatus; detail: string }
@@ -39,7 +40,7 @@ function lastLine(text: string): string {
 
 export async function checkFfmpeg(): Promise<CheckResult[]> {
   try {
-    const version = (await run('ffmpeg', ['-hide_banner', '-version'], 10_000)).stdout.split('\n')[0].replace(/ Copyright.*$/, '');
+    const version = await ffmpegVersion();
     const hw = (await run('ffmpeg', ['-hide_banner', '-hwaccels'], 10_000)).stdout.split('\n').slice(1).map((l) => l.trim()).filter(Boolean);
     let probe: CheckResult;
     try {
@@ -53,7 +54,7 @@ export async function checkFfmpeg(): Promise<CheckResult[]> {
       probe,
     ];
   } catch (err) {
-    return [{ check: 'ffmpeg', status: 'FAIL', detail: `${errorMessage(err)}; install ffmpeg (apt-get install ffmpeg)` }];
+    return [{ check: 'ffmpeg', status: 'FAIL', detail: errorMessage(err) }];
   }
 }
 

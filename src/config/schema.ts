@@ -4,6 +4,7 @@
  * key is an error, so a typo never silently falls back to a default.
  */
 import { z } from 'zod';
+import { BACKBONE_NAMES } from '../model/backbone-catalogue.js';
 
 const cameraName = z
   .string()
@@ -96,7 +97,7 @@ const modelSchema = z
     label: z.string().regex(/^[a-z0-9_-]+$/).default('cat').describe('Name of the target class in topics and events.'),
     positives: z.string().optional().describe('Folder of photos of the target (used by training).'),
     backbone: z
-      .enum(['auto', 'objectron', 'mobilenetv2-12-int8', 'centernet'])
+      .enum(['auto', ...BACKBONE_NAMES])
       .default('auto')
       .describe('Frozen backbone. auto: the pulled MobileNetV2 if installed, else the npm-shipped Open Images detector. centernet: the npm-shipped COCO CenterNet (MobileNetV3) on TensorFlow.js.'),
     runtime: z
@@ -183,8 +184,16 @@ export type ConfigInput = z.input<typeof configSchema>;
 export type CameraConfig = Config['cameras'][number];
 export type MotionConfig = CameraConfig['motion'];
 
-/** Config paths whose change needs a restart; everything else applies live. */
-export const RESTART_REQUIRED_PATHS = ['dataDir', 'mqtt', 'http', 'model.backbone', 'model.runtime', 'model.workers'] as const;
+/**
+ * Config paths whose change needs a restart; everything else applies live (test/integration/live-config.test.ts
+ * proves each setting is one or the other). log.level: pino's child loggers copy the level when they are made.
+ */
+export const RESTART_REQUIRED_PATHS = ['log.level', 'dataDir', 'mqtt', 'http', 'model.backbone', 'model.runtime', 'model.workers', 'model.batchSize'] as const;
+
+/** Motion settings of a camera that gave none (the schema's defaults: one source for them). */
+export function defaultMotionConfig(): MotionConfig {
+  return motionSchema.parse({});
+}
 
 export function configJsonSchema(): unknown {
   return z.toJSONSchema(configSchema, { io: 'input' });

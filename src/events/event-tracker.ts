@@ -4,7 +4,7 @@
  * `maxEventS`). Pure: time comes in with each call, transitions go out as return values.
  */
 import { randomBytes } from 'node:crypto';
-import type { NormBox } from '../score/backbone.js';
+import type { NormBox } from '../image/image.js';
 
 export interface TrackerConfig {
   minHits: number;

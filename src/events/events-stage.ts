@@ -80,6 +80,9 @@ export function createEventsStage(deps: EventsStageDeps) {
   }
 
   return {
+    name: 'events',
+    critical: true,
+    livePaths: ['events', 'model.label'],
     start() {
       timer = setInterval(() => {
         for (const [camera, t] of trackers) emit(camera, t.tick(now()));

@@ -1,6 +1,6 @@
 /** Event snapshots: the frame as JPEG (sharp), optionally with the target's box drawn on it. */
 import sharp from 'sharp';
-import type { NormBox, RgbImage } from '../score/backbone.js';
+import type { NormBox, RgbImage } from '../image/image.js';
 
 export async function encodeSnapshot(frame: RgbImage, box: NormBox | null, options: { annotate: boolean; quality?: number }): Promise<Buffer> {
   let image = sharp(Buffer.from(frame.data.buffer, frame.data.byteOffset, frame.data.byteLength), {

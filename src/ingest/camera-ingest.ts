@@ -4,7 +4,8 @@
  * the dropping, so this reader never blocks ffmpeg). A watchdog restarts a child that stops delivering; any exit
  * restarts it with jittered exponential backoff, except a play-once file that reached its end.
  */
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { ffmpegMissing } from './ffmpeg-version.js';
 import type { CameraConfig } from '../config/schema.js';
 import type { Logger } from '../util/log.js';
 import { redactUrl } from '../util/log.js';
@@ -71,24 +72,6 @@ function track(child: ChildProcess): void {
     });
   }
   liveChildren.add(child);
-}
-
-/** Resolves with ffmpeg's version line; rejects with E_FFMPEG_MISSING when the binary cannot be run. */
-export function checkFfmpeg(ffmpegPath = 'ffmpeg'): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(ffmpegPath, ['-hide_banner', '-version'], { timeout: 10_000 }, (err, stdout) => {
-      if (err) reject(ffmpegMissing(ffmpegPath, err));
-      else resolve(stdout.split('\n')[0] ?? '');
-    });
-  });
-}
-
-function ffmpegMissing(ffmpegPath: string, cause: unknown): CatwatchError {
-  return new CatwatchError(
-    'E_FFMPEG_MISSING',
-    `ffmpeg could not be run as "${ffmpegPath}": install it (Debian/Ubuntu: apt install ffmpeg) or give its full path`,
-    { cause },
-  );
 }
 
 export function createCameraIngest(deps: CameraIngestDeps): CameraIngest {

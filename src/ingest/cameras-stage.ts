@@ -9,7 +9,7 @@ import { createCameraIngest, type CameraIngest, type CameraStatus } from './came
 import type { Frame } from './frame.js';
 
 export interface CamerasStageDeps {
-  config: Config;
+  config: () => Config;
   log: Logger;
   onFrame: (frame: Frame) => void;
   onStatus?: (camera: string, status: CameraStatus) => void;
@@ -38,8 +38,11 @@ export function createCamerasStage(deps: CamerasStageDeps) {
   }
 
   return {
+    name: 'cameras',
+    critical: true,
+    livePaths: ['cameras'],
     async start() {
-      for (const camera of deps.config.cameras) if (camera.enabled) startCamera(camera);
+      for (const camera of deps.config().cameras) if (camera.enabled) startCamera(camera);
     },
     async stop() {
       await Promise.all([...running.keys()].map(stopCamera));

@@ -1,5 +1,5 @@
 /** One decoded detection frame: packed RGB at the camera's fixed detection size. */
-import type { RgbImage } from '../score/backbone.js';
+import type { RgbImage } from '../image/image.js';
 
 export interface Frame extends RgbImage {
   /** Camera name (config `cameras[].name`). */

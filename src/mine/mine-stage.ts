@@ -94,6 +94,12 @@ export function createMineStage(deps: MineStageDeps) {
   }
 
   return {
+    name: 'mine',
+    /** Detection runs without mining: a store that cannot recover is reported, not fatal. */
+    critical: false,
+    /** Read on every frame (enabled, band, rate) and every write (quota). */
+    livePaths: ['mine'],
+    applyConfig: () => undefined,
     /** Recovers the store (a crash may have left temp or orphan files), then mines. */
     start(): void {
       const recovered = deps.store.recover();

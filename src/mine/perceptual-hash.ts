@@ -4,7 +4,7 @@
  * small shift or brightness change moves few bits); bit i is set when a cell is brighter than its right neighbour.
  * Brightness and contrast changes that keep the ordering of neighbouring cells keep the hash.
  */
-import type { RgbImage } from '../score/backbone.js';
+import type { RgbImage } from '../image/image.js';
 
 const GRID_W = 9;
 const GRID_H = 8;

@@ -3,7 +3,7 @@
  * becomes a square region with a margin — backbones take square inputs, and context around the motion helps.
  * All boxes are normalised (0..1); squares are square in pixels of the full frame.
  */
-import type { NormBox } from '../score/backbone.js';
+import type { NormBox } from '../image/image.js';
 
 export interface RegionOptions {
   /** Margin added on each side, as a fraction of the box's larger side. */

@@ -6,7 +6,7 @@
  * and every `fullFrameIntervalS`, so a target that sits still is not missed forever.
  */
 import type { MotionConfig } from '../config/schema.js';
-import type { NormBox, RgbImage } from '../score/backbone.js';
+import type { NormBox, RgbImage } from '../image/image.js';
 import { boxBlur3, createGreyDownscaler, smallSize } from './grey-downscale.js';
 import { blobBoxes, dilate } from './binary-blobs.js';
 import { mergeNearbyBoxes, regionsForBoxes, type RegionOptions } from './box-merge.js';

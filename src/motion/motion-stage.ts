@@ -3,31 +3,34 @@
  * periodic full frame). Cheap enough to run inline as each frame arrives; the score stage behind it keeps only
  * the newest job per camera.
  */
-import type { Config } from '../config/schema.js';
+import { defaultMotionConfig, type Config } from '../config/schema.js';
 import type { Frame } from '../ingest/frame.js';
 import { createMotionDetector, type MotionDetector } from './motion-detector.js';
 
 export interface MotionJob { frame: Frame; regions: { x: number; y: number; w: number; h: number }[]; fullFrame: boolean }
 
-export function createMotionStage(deps: { config: Config; onJob: (job: MotionJob) => void }) {
-  let config = deps.config;
+export function createMotionStage(deps: { config: () => Config; onJob: (job: MotionJob) => void }) {
   const detectors = new Map<string, MotionDetector>();
+
+  const motionOf = (camera: string) => deps.config().cameras.find((c) => c.name === camera)?.motion ?? defaultMotionConfig();
 
   function detector(frame: Frame): MotionDetector {
     let d = detectors.get(frame.camera);
     if (!d) {
-      const camera = config.cameras.find((c) => c.name === frame.camera);
-      const motion = camera?.motion ?? { enabled: false, threshold: 25, minAreaFraction: 0.002, fullFrameIntervalS: 5, masks: [] };
-      d = createMotionDetector({ config: motion, width: frame.width, height: frame.height });
+      d = createMotionDetector({ config: motionOf(frame.camera), width: frame.width, height: frame.height });
       detectors.set(frame.camera, d);
     }
     return d;
   }
 
   return {
+    name: 'motion',
+    critical: true,
+    livePaths: ['cameras'],
+    start: () => undefined,
+    stop: () => detectors.clear(),
     push(frame: Frame) {
-      const camera = config.cameras.find((c) => c.name === frame.camera);
-      if (camera && !camera.motion.enabled) {
+      if (!motionOf(frame.camera).enabled) {
         deps.onJob({ frame, regions: [], fullFrame: true });
         return;
       }
@@ -38,8 +41,8 @@ export function createMotionStage(deps: { config: Config; onJob: (job: MotionJob
     reset(camera: string) {
       detectors.get(camera)?.reset();
     },
-    applyConfig(next: Config) {
-      config = next;
+    /** New motion settings apply to fresh detectors (a new background is learnt). */
+    applyConfig() {
       detectors.clear();
     },
   };

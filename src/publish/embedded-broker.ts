@@ -18,6 +18,8 @@ export interface EmbeddedBrokerDeps {
 }
 
 export interface EmbeddedBroker {
+  readonly name: 'broker';
+  readonly critical: true;
   start(): Promise<void>;
   stop(): Promise<void>;
   /** `mqtt://host:port` once started (the real port when 0 was asked for). */
@@ -39,6 +41,8 @@ export function createEmbeddedBroker(deps: EmbeddedBrokerDeps): EmbeddedBroker {
   let boundPort = deps.port;
 
   return {
+    name: 'broker',
+    critical: true,
     async start() {
       const secured = Boolean(deps.username && deps.password);
       if (!LOOPBACK.has(deps.host) && !secured) {

@@ -27,6 +27,9 @@ export interface MqttPublisherDeps {
 export type CommandHandler = (payload: Buffer) => void;
 
 export interface MqttPublisher {
+  readonly name: 'mqtt';
+  /** Everything reports through it; it never fails to start for a missing broker (the outbox keeps events). */
+  readonly critical: true;
   start(): Promise<void>;
   stop(): Promise<void>;
   readonly topics: Topics;
@@ -68,6 +71,8 @@ export function createMqttPublisher(deps: MqttPublisherDeps): MqttPublisher {
   }
 
   return {
+    name: 'mqtt',
+    critical: true,
     topics: t,
     async start() {
       stopped = false;

@@ -59,6 +59,10 @@ export interface SampleSetPayload { id: number; label: 'negative' | 'positive' |
 export function topics(base: string) {
   return {
     available: `${base}/available`,
+    /** Per camera: `online` while it delivers frames, `offline` while it is down (retained). */
+    cameraAvailable: (camera: string) => `${base}/${camera}/available`,
+    /** The service's status snapshot (stages, cameras, model), retained JSON. */
+    status: `${base}/status`,
     events: `${base}/events`,
     stats: `${base}/stats`,
     state: (camera: string, label: string) => `${base}/${camera}/${label}`,

@@ -3,7 +3,7 @@
  * file, so polling is cheap and works for every writer: the training child, `catwatch models use`, a rollback).
  * A version that fails to load is logged and the running model stays.
  */
-import { createTargetModel, type TargetModel } from '../score/target-model.js';
+import { createTargetModel, type TargetModel } from '../model/target-model.js';
 import type { Logger } from '../util/log.js';
 import type { Registry } from './registry.js';
 
@@ -53,6 +53,14 @@ export function createModelWatcher(deps: ModelWatcherDeps) {
     },
     stop() {
       clearInterval(timer);
+    },
+    /** Check now (a config reload changed the threshold override). */
+    check() {
+      try {
+        check();
+      } catch (err) {
+        log.error({ err }, 'model check failed');
+      }
     },
   };
 }

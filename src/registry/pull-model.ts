@@ -14,7 +14,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { CatwatchError, errorMessage, type ErrorCode } from '../util/errors.js';
 import { fsyncDir } from './atomic-write.js';
 import { redactUrl, type Logger } from '../util/log.js';
-import { catalogModelNames, findCatalogModel, installedModelPath, type CatalogModel } from './model-catalog.js';
+import { catalogModelNames, findCatalogModel, installedModelPath, type CatalogModel } from '../model/model-catalog.js';
 
 /** The errors `pullModel` throws (as `CatwatchError.code`). */
 export const PULL_ERROR_CODES = {

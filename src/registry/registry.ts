@@ -8,15 +8,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } 
 import { join } from 'node:path';
 import { CatwatchError } from '../util/errors.js';
 import { fsyncDir, writeFileAtomic } from './atomic-write.js';
-import { isManifest, type ModelManifest } from './manifest.js';
+import { isManifest, type ModelManifest, type ModelVersion } from '../model/manifest.js';
 
-export interface ModelVersion {
-  manifest: ModelManifest;
-  /** The head's JSON (see src/train/head-model.ts). */
-  head: unknown;
-  dir: string;
-  bundled: boolean;
-}
+export type { ModelVersion } from '../model/manifest.js';
 
 export interface Registry {
   list(): ModelManifest[];

@@ -7,7 +7,8 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Config } from '../config/schema.js';
-import { installedModelPath } from '../registry/model-catalog.js';
+import { installedModelPath } from '../model/model-catalog.js';
+import { BACKBONE_CATALOGUE } from '../model/backbone-catalogue.js';
 import { CatwatchError } from '../util/errors.js';
 import type { TfjsPreference } from './tfjs-runtime.js';
 
@@ -18,7 +19,7 @@ export type BackboneSpec =
   | { kind: 'onnx-mobilenetv2'; modelPath: string; executionProviders: ExecutionProvider[]; threads: number }
   | { kind: 'tfjs-centernet'; prefer: TfjsPreference; threads: number };
 
-export const PULLED_MOBILENET = 'mobilenetv2-12-int8';
+export const PULLED_MOBILENET = BACKBONE_CATALOGUE['mobilenetv2-12-int8'].source.pullName;
 
 
 function providers(runtime: Config['model']['runtime']): ExecutionProvider[] {

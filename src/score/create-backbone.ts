@@ -1,6 +1,6 @@
 /** Builds the Backbone a spec names (inside a worker thread, or in-process for tools and tests). */
 import type { Logger } from '../util/log.js';
-import type { Backbone } from './backbone.js';
+import type { Backbone } from '../model/backbone.js';
 import type { BackboneSpec } from './backbone-spec.js';
 
 export async function createBackbone(spec: BackboneSpec, log: Logger): Promise<Backbone> {

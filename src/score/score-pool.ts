@@ -6,7 +6,8 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../util/log.js';
-import type { BackboneOutput, RgbImage } from './backbone.js';
+import type { BackboneOutput } from '../model/backbone.js';
+import type { RgbImage } from '../image/image.js';
 import type { BackboneSpec } from './backbone-spec.js';
 import type { EmbedRequest, WorkerInit, WorkerMessage } from './score-worker.js';
 
@@ -26,10 +27,12 @@ export interface ScorePool {
   stop(): Promise<void>;
   embed(images: readonly RgbImage[]): Promise<BackboneOutput[]>;
   stats(): { queueDepth: number; workers: number; busy: number; rejected: number; inferenceMs: number[] };
+  /** Heartbeat: resolves true when every worker answered a ping within `timeoutMs` (false with no worker left). */
+  ping(timeoutMs: number): Promise<boolean>;
 }
 
 interface Pending { image: RgbImage; resolve: (o: BackboneOutput) => void; reject: (e: Error) => void }
-interface Slot { worker: Worker; busy: boolean; batchId?: number }
+interface Slot { worker: Worker; busy: boolean; batchId?: number; pongs: Map<number, () => void> }
 
 const CLOSE_TIMEOUT_MS = 1500;
 
@@ -62,6 +65,7 @@ export function createScorePool(deps: ScorePoolDeps): ScorePool {
   const inFlight = new Map<number, Pending[]>();
   const recentMs: number[] = [];
   let nextId = 1;
+  let nextPing = 1;
   let rejected = 0;
   let stopping = false;
 
@@ -81,6 +85,11 @@ export function createScorePool(deps: ScorePoolDeps): ScorePool {
   }
 
   function onMessage(slot: Slot, msg: WorkerMessage): void {
+    if (msg.type === 'pong') {
+      slot.pongs.get(msg.n)?.();
+      slot.pongs.delete(msg.n);
+      return;
+    }
     if (msg.type !== 'result' && msg.type !== 'error') return;
     slot.busy = false;
     slot.batchId = undefined;
@@ -99,7 +108,7 @@ export function createScorePool(deps: ScorePoolDeps): ScorePool {
   function spawn(index: number, threads: number): Promise<{ slot: Slot; info: BackboneInfo }> {
     const init: WorkerInit = { spec: { ...deps.spec, threads }, logLevel: log.level, workerId: index };
     const worker = new Worker(new URL('./score-worker.js', import.meta.url), { workerData: init, resourceLimits: { stackSizeMb: workerStackMb(commandLineBytes()) } });
-    const slot: Slot = { worker, busy: false };
+    const slot: Slot = { worker, busy: false, pongs: new Map() };
     return new Promise((resolve, reject) => {
       const onFirst = (msg: WorkerMessage): void => {
         if (msg.type === 'ready') {
@@ -165,6 +174,27 @@ export function createScorePool(deps: ScorePoolDeps): ScorePool {
       dispatch();
       return Promise.all(promises);
     },
+    ping: (timeoutMs) => pingAll(slots, nextPing++, timeoutMs),
     stats: () => ({ queueDepth: queue.length, workers: slots.length, busy: slots.filter((s) => s.busy).length, rejected, inferenceMs: [...recentMs] }),
   };
+}
+
+function pingOne(slot: Slot, n: number, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      slot.pongs.delete(n);
+      resolve(false);
+    }, timeoutMs);
+    slot.pongs.set(n, () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+    slot.worker.postMessage({ type: 'ping', n });
+  });
+}
+
+async function pingAll(slots: readonly Slot[], n: number, timeoutMs: number): Promise<boolean> {
+  if (slots.length === 0) return false;
+  const answers = await Promise.all(slots.map((slot) => pingOne(slot, n, timeoutMs)));
+  return answers.every(Boolean);
 }

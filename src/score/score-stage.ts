@@ -7,11 +7,12 @@
  * number of cameras. The model can be swapped at any time (`setModel`): the next job uses it, nothing restarts.
  */
 import type { Frame } from '../ingest/frame.js';
-import { cropRgb } from '../util/resize-rgb.js';
+import { cropRgb } from '../image/resize-rgb.js';
 import type { Logger } from '../util/log.js';
-import type { BackboneOutput, NormBox, RgbImage } from './backbone.js';
-import type { ScoreParts } from './score-combiner.js';
-import type { TargetModel } from './target-model.js';
+import type { BackboneOutput } from '../model/backbone.js';
+import type { NormBox, RgbImage } from '../image/image.js';
+import type { ScoreParts } from '../model/score-combiner.js';
+import type { TargetModel } from '../model/target-model.js';
 
 export interface ScoreJob {
   frame: Frame;

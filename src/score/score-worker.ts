@@ -4,7 +4,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { pino } from 'pino';
-import type { BackboneOutput, RgbImage } from './backbone.js';
+import type { BackboneOutput } from '../model/backbone.js';
+import type { RgbImage } from '../image/image.js';
 import type { BackboneSpec } from './backbone-spec.js';
 import { createBackbone } from './create-backbone.js';
 
@@ -14,7 +15,9 @@ export type WorkerMessage =
   | { type: 'ready'; id: string; runtime: string; embeddingDim: number; hasPrior: boolean }
   | { type: 'result'; id: number; outputs: BackboneOutput[]; ms: number }
   | { type: 'error'; id: number; message: string }
-  | { type: 'fatal'; message: string };
+  | { type: 'fatal'; message: string }
+  | { type: 'pong'; n: number };
+export type PoolMessage = EmbedRequest | { type: 'close' } | { type: 'ping'; n: number };
 
 const init = workerData as WorkerInit;
 const log = pino({ level: init.logLevel, base: { pid: process.pid } }).child({ component: 'score-worker', worker: init.workerId });
@@ -26,7 +29,12 @@ createBackbone(init.spec, log).then(
     port.postMessage({ type: 'ready', id: backbone.id, runtime: backbone.runtime, embeddingDim: backbone.embeddingDim, hasPrior: backbone.hasPrior } satisfies WorkerMessage);
     // The embed in progress, so `close` releases the backbone only after it (never under a running session).
     let current: Promise<unknown> = Promise.resolve();
-    port.on('message', (msg: EmbedRequest | { type: 'close' }) => {
+    port.on('message', (msg: PoolMessage) => {
+      // Answered after the embed in progress: a backbone that hangs stops the pongs (the watchdog's heartbeat).
+      if ('type' in msg && msg.type === 'ping') {
+        void current.finally(() => port.postMessage({ type: 'pong', n: msg.n } satisfies WorkerMessage));
+        return;
+      }
       if ('type' in msg) {
         void current.finally(() => backbone.close()).finally(() => {
           port.close();

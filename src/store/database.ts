@@ -77,3 +77,8 @@ function migrate(db: Db): void {
     // one migration per transaction, until none is left
   }
 }
+
+/** The database as a stage: opened when the pipeline is built (everything else prepares statements on it), closed last. */
+export function createDatabaseStage(db: Db) {
+  return { name: 'database', critical: true, start: () => undefined, stop: () => void db.close() };
+}

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, rmdirSync, unlinkSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import sharp from 'sharp';
-import type { RgbImage } from '../score/backbone.js';
+import type { RgbImage } from '../image/image.js';
 
 export function encodeJpeg(img: RgbImage, quality: number): Promise<Buffer> {
   const input = Buffer.from(img.data.buffer, img.data.byteOffset, img.width * img.height * 3);

@@ -15,7 +15,7 @@
 import { existsSync, statSync, unlinkSync } from 'node:fs';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { RgbImage } from '../score/backbone.js';
+import type { RgbImage } from '../image/image.js';
 import { CatwatchError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import type { Db } from './database.js';

@@ -3,8 +3,8 @@
  * is fixed by (image, variant index), so its embedding is cacheable like any other image.
  */
 import sharp from 'sharp';
-import type { RgbImage } from '../score/backbone.js';
-import { createRng } from './rng.js';
+import type { RgbImage } from '../image/image.js';
+import { createRng } from '../util/rng.js';
 
 export const AUGMENT_KINDS = ['flip', 'crop', 'jitter', 'blur'] as const;
 /** For negatives: what cameras do to scenes (night IR, low light, defocus, a part of the view). */

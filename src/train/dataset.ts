@@ -6,9 +6,10 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
-import { listImages } from '../util/list-images.js';
+import { listImages } from '../image/list-images.js';
 import { AUGMENT_KINDS, NEGATIVE_AUGMENT_KINDS } from './augment.js';
 import { SYNTHETIC_KINDS } from './synthetic-images.js';
+import { augmentedRef, parseAugmentedRef } from './augmented-ref.js';
 
 export type SourceKind = 'positive' | 'confirmed-positive' | 'folder' | 'mined' | 'synthetic';
 
@@ -80,7 +81,7 @@ export function sourceTag(item: DataItem): string {
   if (item.kind === 'synthetic') return `synthetic-${item.ref.split(':').length === 3 ? item.ref.split(':')[1] : 'quadtree'}`;
   if (item.kind === 'mined' || item.kind === 'confirmed-positive') return item.confirmed ? 'confirmed' : 'mined';
   if (item.ref.startsWith('package:')) return 'npmfaces';
-  const name = basename(item.ref.split('#aug:')[0]);
+  const name = basename(parseAugmentedRef(item.ref).file);
   const cut = name.indexOf('_');
   return cut > 0 ? name.slice(0, cut) : 'user';
 }
@@ -93,7 +94,7 @@ export function augmentedCopies(items: readonly DataItem[], perPositive: number)
   return items
     .filter((item) => item.label === 1)
     .flatMap((item) =>
-      Array.from({ length: perPositive }, (_, n) => ({ ...item, ref: `${item.ref}#aug:${AUGMENT_KINDS[(n + item.ref.length) % AUGMENT_KINDS.length]}:${n}` })),
+      Array.from({ length: perPositive }, (_, n) => ({ ...item, ref: augmentedRef(item.ref, AUGMENT_KINDS[(n + item.ref.length) % AUGMENT_KINDS.length] as string, n) })),
     );
 }
 
@@ -106,5 +107,5 @@ export function augmentedNegatives(items: readonly DataItem[], every: number): D
   return items
     .filter((item) => item.label === 0 && item.kind === 'folder')
     .filter((_, i) => i % every === 0)
-    .map((item, n) => ({ ...item, ref: `${item.ref}#aug:${NEGATIVE_AUGMENT_KINDS[(n + item.ref.length) % NEGATIVE_AUGMENT_KINDS.length]}:${n}` }));
+    .map((item, n) => ({ ...item, ref: augmentedRef(item.ref, NEGATIVE_AUGMENT_KINDS[(n + item.ref.length) % NEGATIVE_AUGMENT_KINDS.length] as string, n) }));
 }

@@ -5,15 +5,17 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import type { BackboneOutput, RgbImage } from '../score/backbone.js';
-import { decodeImage } from '../score/decode-image.js';
+import type { BackboneOutput } from '../model/backbone.js';
+import type { RgbImage } from '../image/image.js';
+import { decodeImage } from '../image/decode-image.js';
 import { augment, type AugmentKind } from './augment.js';
 import type { DataItem } from './dataset.js';
 import type { EmbeddingCache } from './embedding-cache.js';
 import { PACKAGE_FACES_REF, packageFaceTile } from './package-images.js';
 import { quadtreeImage } from './quadtree-image.js';
 import { SYNTHETIC_KINDS, syntheticImage, type SyntheticKind } from './synthetic-images.js';
-import { createRng } from './rng.js';
+import { createRng } from '../util/rng.js';
+import { augmentedRef, parseAugmentedRef } from './augmented-ref.js';
 
 export interface EmbeddedItem extends DataItem {
   embedding: Float32Array;
@@ -55,12 +57,12 @@ async function keyAndLoader(ref: string): Promise<{ key: string; load: () => Pro
     return { key: `synthetic:${kind}:v1:${SYNTHETIC_SIZE_PX}:${seed}`, load: async () => syntheticImage(kind, seed, SYNTHETIC_SIZE_PX) };
   }
   if (ref.startsWith(PACKAGE_FACES_REF)) return packageFaceTile(ref);
-  const [file, aug] = ref.split('#aug:');
+  const { file, augmentation: aug } = parseAugmentedRef(ref);
   const bytes = await readFile(file);
   const hash = createHash('sha256').update(bytes).digest('hex');
   if (!aug) return { key: hash, load: () => decodeImage(bytes) };
-  const [kind, n] = aug.split(':');
-  return { key: `${hash}#aug:${aug}`, load: async () => augment(await decodeImage(bytes), kind as AugmentKind, Number(n) + hash.charCodeAt(0)) };
+  // The cache key keeps the ref's own spelling: embeddings cached by earlier versions stay valid.
+  return { key: augmentedRef(hash, aug.kind, aug.n), load: async () => augment(await decodeImage(bytes), aug.kind as AugmentKind, aug.n + hash.charCodeAt(0)) };
 }
 
 export async function embedItems(items: readonly DataItem[], deps: EmbedItemsDeps): Promise<EmbedItemsResult> {

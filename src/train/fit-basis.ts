@@ -3,8 +3,8 @@
  * components by subspace iteration on the covariance matrix (at most MAX_SAMPLES rows go into it: the leading
  * directions of a few thousand embeddings are already stable, and the covariance costs n·d²/2).
  */
-import { createFeatureBasis, type FeatureBasis } from '../score/feature-basis.js';
-import { createRng } from './rng.js';
+import { createFeatureBasis, type FeatureBasis } from '../model/feature-basis.js';
+import { createRng } from '../util/rng.js';
 
 const MAX_SAMPLES = 4000;
 const ITERATIONS = 15;

@@ -6,8 +6,9 @@
  * chooseHeadWeight); weight 0, the prior recalibrated, is always a candidate. Then the threshold is chosen for the target
  * FPR, and the head's upward cap is set so that a prior below `vetoPrior` cannot reach that threshold.
  */
-import { boundedResidual, clippedLogit, combinedLogit, type CombinerJson, type ResidualBounds } from '../score/score-combiner.js';
-import { sigmoid, softplus } from './losses.js';
+import { boundedResidual, clippedLogit, combinedLogit, type CombinerJson, type ResidualBounds } from '../model/score-combiner.js';
+import { softplus } from './losses.js';
+import { sigmoid } from '../util/sigmoid.js';
 import { auroc } from './metrics.js';
 import { thresholdForFpr, type ThresholdChoice } from './threshold.js';
 

@@ -3,9 +3,9 @@
  * coordinates (spread over the data, both classes, no iterations needed for a coverage measure); `nearDistance` is a
  * high quantile of the training items' own distances to the nearest other prototype, `farDistance` a multiple of it.
  */
-import type { FeatureGuard } from '../score/feature-guard.js';
-import { nearestPrototypeDistance } from '../score/feature-guard.js';
-import { createRng } from './rng.js';
+import type { FeatureGuard } from '../model/feature-guard.js';
+import { nearestPrototypeDistance } from '../model/feature-guard.js';
+import { createRng } from '../util/rng.js';
 
 export interface FitGuardOptions {
   readonly prototypes?: number; // default 256

@@ -5,12 +5,12 @@
  * epoch is a few tight loops over typed arrays.
  */
 import { accumulateRows, forwardRows } from './dense-kernels.js';
-import type { ResidualBounds } from '../score/score-combiner.js';
-import { HeadModel, type PriorMode, priorLogit } from './head-model.js';
+import type { ResidualBounds } from '../model/score-combiner.js';
+import { HeadModel, type PriorMode, priorLogit } from '../model/head-model.js';
 import { adamStep } from './adam.js';
 import { classBalanceWeights, createLoss, type LossFn } from './losses.js';
 import { auroc } from './metrics.js';
-import { createRng } from './rng.js';
+import { createRng } from '../util/rng.js';
 
 export interface Sample {
   readonly embedding: Float32Array;

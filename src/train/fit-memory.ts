@@ -3,9 +3,9 @@
  * split: the newest MAX_ITEMS of them, with a radius of a third of the distance from any known photo of the target
  * (training or calibration) to its nearest memory item, and never more than the guard's own notion of "near".
  */
-import { nearestSquaredDistance } from '../score/nearest-row.js';
-import type { SceneMemory } from '../score/scene-memory.js';
-import type { CoordSample } from './fit-model.js';
+import { nearestSquaredDistance } from '../model/nearest-row.js';
+import type { SceneMemory } from '../model/scene-memory.js';
+import type { CoordSample } from './coord-sample.js';
 
 const MAX_ITEMS = 1000;
 const DEPTH_LOGIT = 4;

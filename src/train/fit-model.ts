@@ -3,26 +3,18 @@
  * out-of-distribution guard over the training coordinates, the combiner plus threshold on calibration data the
  * head did not train on, and the memory of the user's mined negatives. Pure (no I/O), so training, the bundled-model build and the generalisation study share it.
  */
-import { basisToJSON, type FeatureBasis } from '../score/feature-basis.js';
-import { guardToJSON, guardTrust } from '../score/feature-guard.js';
-import { explainCoords, type ModelFile, type ModelParts } from '../score/target-model.js';
-import type { ResidualBounds, ScoreParts } from '../score/score-combiner.js';
+import { basisToJSON, type FeatureBasis } from '../model/feature-basis.js';
+import { guardToJSON, guardTrust } from '../model/feature-guard.js';
+import { explainCoords, type ModelFile, type ModelParts } from '../model/target-model.js';
+import type { ResidualBounds, ScoreParts } from '../model/score-combiner.js';
 import { fitCombiner } from './fit-combiner.js';
 import { fitFeatureGuard } from './fit-guard.js';
 import { fitSceneMemory, isMemorySource } from './fit-memory.js';
-import { memoryToJSON } from '../score/scene-memory.js';
+import { memoryToJSON } from '../model/scene-memory.js';
 import { fitHead, type FitHeadOptions } from './fit-head.js';
+import type { CoordSample } from './coord-sample.js';
 
-export interface CoordSample {
-  readonly coords: Float32Array;
-  readonly prior: number;
-  readonly label: 0 | 1;
-  /** Negative subcategory (dog, person, mined, ...) or `positive`. */
-  readonly subcategory: string;
-  /** Where it came from: a dev source tag, `user`, `mined`, `synthetic`... */
-  readonly source: string;
-  readonly weight?: number;
-}
+
 
 export interface FitModelOptions {
   readonly targetFpr: number;

@@ -5,7 +5,7 @@
  * and not worse than the prior on any source; and only if the gate set is big enough to tell.
  */
 import { evaluateScores, NEAR_CLASS, type Evaluation } from './evaluate.js';
-import type { CoordSample } from './fit-model.js';
+import type { CoordSample } from './coord-sample.js';
 import { auroc } from './metrics.js';
 
 export interface GateScorer {

@@ -3,6 +3,7 @@
  * Everything is computed from log-sigmoids of the logit, never from a probability that has already rounded to 0 or 1,
  * so losses and gradients stay finite for logits of any size.
  */
+import { sigmoid } from '../util/sigmoid.js';
 
 export interface LossValue {
   readonly loss: number;
@@ -28,11 +29,6 @@ export function logSigmoid(x: number): number {
   return -softplus(-x);
 }
 
-export function sigmoid(x: number): number {
-  if (x >= 0) return 1 / (1 + Math.exp(-x));
-  const e = Math.exp(x);
-  return e / (1 + e);
-}
 
 /**
  * Focal loss: -alpha_t * (1 - p_t)^gamma * log(p_t), with p_t the probability given to the true class.

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
-import type { RgbImage } from '../score/backbone.js';
+import type { RgbImage } from '../image/image.js';
 import type { DataItem } from './dataset.js';
 
 const FACES = { pkg: '@vladmandic/human', file: 'assets/screenshot-facematch.jpg', rows: 6, columns: 18, top: 282, rowPitch: 111, width: 1920 } as const;

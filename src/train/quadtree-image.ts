@@ -5,8 +5,8 @@
  * any photo. For sizes that are not a power of two the quadrants of an odd side differ by one pixel, so blocks are
  * near-squares (both sides >= minBlockPx).
  */
-import type { RgbImage } from '../score/backbone.js';
-import type { Rng } from './rng.js';
+import type { RgbImage } from '../image/image.js';
+import type { Rng } from '../util/rng.js';
 
 export interface QuadtreeOptions {
   /** Smallest side of a block, in pixels (default 4). */

@@ -10,9 +10,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { packInt8Columns, unpackInt8Columns } from '../score/packed-array.js';
+import { packInt8Columns, unpackInt8Columns } from '../model/packed-array.js';
 import { CatwatchError } from '../util/errors.js';
-import type { CoordSample } from './fit-model.js';
+import type { CoordSample } from './coord-sample.js';
 
 export type ShippedRole = 'train' | 'reference';
 

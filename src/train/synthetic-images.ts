@@ -4,9 +4,9 @@
  * face-like drawings (a skin-toned oval with eyes and a mouth), which the backbone's prior rejects and a head trained
  * on close-up cat faces must not learn to accept.
  */
-import type { RgbImage } from '../score/backbone.js';
+import type { RgbImage } from '../image/image.js';
 import { quadtreeImage } from './quadtree-image.js';
-import { createRng, type Rng } from './rng.js';
+import { createRng, type Rng } from '../util/rng.js';
 
 export const SYNTHETIC_KINDS = ['quadtree', 'noise', 'field', 'face'] as const;
 export type SyntheticKind = (typeof SYNTHETIC_KINDS)[number];

@@ -4,11 +4,12 @@
  * combiner, threshold), measure candidate, baseline and prior on the gate set, and save the version to the registry
  * (made current only if the gate accepts it, or when forced).
  */
-import type { BackboneOutput, RgbImage } from '../score/backbone.js';
-import { projectEmbedding, type FeatureBasis } from '../score/feature-basis.js';
-import { explainCoords, isModelFile, modelPartsFromFile } from '../score/target-model.js';
+import type { BackboneOutput } from '../model/backbone.js';
+import type { RgbImage } from '../image/image.js';
+import { projectEmbedding, type FeatureBasis } from '../model/feature-basis.js';
+import { explainCoords, isModelFile, modelPartsFromFile } from '../model/target-model.js';
 import type { Registry } from '../registry/registry.js';
-import type { ModelManifest } from '../registry/manifest.js';
+import type { ModelManifest } from '../model/manifest.js';
 import { CatwatchError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { augmentedCopies, augmentedNegatives, negativeFolderItems, positiveItems, sourceTag, syntheticItems, type DataItem } from './dataset.js';
@@ -16,11 +17,13 @@ import type { EmbeddingCache } from './embedding-cache.js';
 import { embedItems, type EmbeddedItem } from './embed-items.js';
 import { fitFeatureBasis } from './fit-basis.js';
 import type { FitHeadOptions } from './fit-head.js';
-import { fitModel, type CoordSample } from './fit-model.js';
+import { fitModel } from './fit-model.js';
+import type { CoordSample } from './coord-sample.js';
 import { priorScorer, runGate, type GateResult, type GateScorer } from './gate.js';
 import { itemHash, loadShippedDataset, referenceHalf, type ShippedDataset } from './shipped-dataset.js';
 import { splitItems } from './split.js';
 import { thresholdForFpr } from './threshold.js';
+import { isAugmentedRef } from './augmented-ref.js';
 
 export interface TrainRunOptions {
   label: string;
@@ -170,7 +173,7 @@ function assembleSets(items: readonly EmbeddedItem[], valRefs: ReadonlySet<strin
   const basis = bundled?.basis ?? fitFeatureBasis(userTrain.map((i) => i.embedding), BASIS_DIM);
   const toSample = (i: EmbeddedItem): CoordSample => ({
     coords: projectEmbedding(basis, i.embedding), prior: i.prior ?? 0, label: i.label, subcategory: i.subcategory,
-    source: i.ref.includes('#aug:') ? 'augmented' : i.confirmed ? 'confirmed' : sourceTag(i),
+    source: isAugmentedRef(i.ref) ? 'augmented' : i.confirmed ? 'confirmed' : sourceTag(i),
   });
   const userVal = kept.filter((i) => valRefs.has(i.ref)).map(toSample);
   return {

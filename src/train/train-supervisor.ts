@@ -11,10 +11,18 @@ import { setPriority } from 'node:os';
 import type { Config } from '../config/schema.js';
 import type { Db } from '../store/database.js';
 import type { Logger } from '../util/log.js';
-import type { ControlEvents } from '../util/event-bus.js';
 import { isScheduleDue } from './schedule.js';
 
-type TrainState = ControlEvents['train-state'];
+/** What the supervisor reports as training runs: published on MQTT (<base>/train/state) and on the control bus. */
+export interface TrainStateUpdate {
+  state: 'idle' | 'running' | 'complete' | 'failed' | 'rejected';
+  reason?: string;
+  version?: string;
+  message?: string;
+  metrics?: Record<string, number>;
+}
+
+type TrainState = TrainStateUpdate;
 
 export interface TrainSupervisorDeps {
   config: () => Config;
@@ -115,6 +123,11 @@ export function createTrainSupervisor(deps: TrainSupervisorDeps) {
   }
 
   return {
+    name: 'train',
+    /** Detection runs without retraining: a failure here is reported, not fatal. */
+    critical: false,
+    /** The schedule and thresholds are read at each check; the training child reads the rest from the file. */
+    livePaths: ['train', 'model.positives'],
     start() {
       stopping = false;
       timer = setInterval(() => {
@@ -139,7 +152,7 @@ export function createTrainSupervisor(deps: TrainSupervisorDeps) {
     request,
     running: () => child !== undefined,
     /** Called on config reload: a changed train.request token asks for a retrain. */
-    applyConfig(previous: Config, next: Config) {
+    applyConfig(next: Config, previous: Config) {
       if (next.train.request !== undefined && next.train.request !== previous.train.request) request(`config train.request changed to ${JSON.stringify(next.train.request)}`);
     },
   };

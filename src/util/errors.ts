@@ -18,6 +18,7 @@ export const ERROR_CODES = {
   E_IMAGE_DECODE: 'image could not be decoded',
   E_TRAIN_DATA: 'not enough training data',
   E_STORE: 'sample store error',
+  E_STAGE_FAILED: 'a critical service stage failed to start',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

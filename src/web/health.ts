@@ -1,7 +1,8 @@
 /**
- * Is the service doing its job? Every enabled camera delivered a frame recently AND a model is loaded. The same
- * per-camera rule feeds /healthz and the systemd watchdog, so "unhealthy" and "killed by the watchdog" never
- * disagree about what a stalled camera is.
+ * Is the service doing its job? Every enabled camera delivered a frame recently AND a model is loaded: /healthz
+ * names each camera that is down. A dead camera is the camera's problem, not the process's: ingest keeps retrying
+ * it with backoff, and the systemd watchdog does NOT look at cameras (see sd-watchdog.ts), so one dead camera never
+ * restarts the service and every other camera with it.
  */
 import type { CameraConfig, Config } from '../config/schema.js';
 import type { CameraIngestStats } from '../ingest/camera-ingest.js';
@@ -67,14 +68,9 @@ export function createHealth(deps: HealthDeps) {
       checks.push({ name: 'model', ok: version !== undefined, detail: version === undefined ? 'no model loaded' : `version ${version}` });
       return { ok: checks.every((c) => c.ok), checks };
     },
-    /**
-     * For the watchdog (issue 6: pings only while frames flow or no camera is configured): true when no camera is
-     * enabled, or every enabled camera delivered a frame within its limit (a camera that has not delivered one yet
-     * counts from when it was first seen running). Trade-off, documented in README: a camera that stays down makes
-     * systemd restart the service every WatchdogSec; disable that camera until it is fixed.
-     */
-    framesFlowing(): boolean {
-      return cameraAges().every(({ camera, sinceMs }) => sinceMs <= frameMaxAgeMs(camera));
+    /** Per enabled camera: did it deliver a frame within its limit (metrics, availability, status). */
+    camerasUp(): Map<string, boolean> {
+      return new Map(cameraAges().map(({ camera, lastFrameAtMs, sinceMs }) => [camera.name, lastFrameAtMs !== undefined && sinceMs <= frameMaxAgeMs(camera)]));
     },
   };
 }

@@ -1,6 +1,6 @@
 /**
  * The operations endpoint (node:http, no framework): GET /healthz → 200 or 503 with the checks as JSON, GET /metrics
- * → Prometheus text. Read-only and small on purpose; it binds to loopback by default (config `http.host`).
+ * → Prometheus text, GET /api/status → the service's status snapshot (stages, cameras, model) as JSON. Read-only and small on purpose; it binds to loopback by default (config `http.host`).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,10 +14,14 @@ export interface HttpServerDeps {
   port: number;
   health: () => HealthReport;
   metrics: Registry;
+  status: () => unknown;
   log: Logger;
 }
 
 export interface HttpServer {
+  readonly name: 'http';
+  /** Optional: the service runs without it (a taken port is reported, not fatal). */
+  readonly critical: false;
   start(): Promise<void>;
   stop(): Promise<void>;
   /** The bound port, once started. */
@@ -47,10 +51,13 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
       return send(res, report.ok ? 200 : 503, 'application/json; charset=utf-8', `${JSON.stringify(report)}\n`);
     }
     if (path === '/metrics') return send(res, 200, deps.metrics.contentType, await deps.metrics.metrics());
-    send(res, 404, 'text/plain; charset=utf-8', 'not found; try /healthz or /metrics\n');
+    if (path === '/api/status') return send(res, 200, 'application/json; charset=utf-8', `${JSON.stringify(deps.status())}\n`);
+    send(res, 404, 'text/plain; charset=utf-8', 'not found; try /healthz, /metrics or /api/status\n');
   }
 
   return {
+    name: 'http',
+    critical: false,
     start() {
       const s = createServer({ keepAliveTimeout: KEEP_ALIVE_MS }, (req, res) => {
         handle(req, res).catch((err: unknown) => {

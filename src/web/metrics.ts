@@ -1,24 +1,25 @@
 /**
  * Prometheus metrics (prom-client) in one registry of our own (not the global one, so several services or tests in
  * one process never clash). Counters that the stages already keep (frames, drops, ffmpeg restarts) are read at
- * scrape time; the rest are counted as they happen through the record* functions and the control bus.
+ * scrape time; the rest are counted as they happen through the record* functions.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CameraIngestStats } from '../ingest/camera-ingest.js';
-import type { EventBus } from '../util/event-bus.js';
 
 export interface MetricsDeps {
   cameraStats: () => Map<string, CameraIngestStats>;
   /** Frames the score stage replaced with a newer one before scoring them. */
   droppedFrames: (camera: string) => number;
   outboxDepth: () => number;
-  bus: EventBus;
+  /** Whether each enabled camera delivers frames now (see health.ts). */
+  camerasUp: () => Map<string, boolean>;
+  /** Each stage's state (`running`, `failed`, ...). */
+  stages: () => ReadonlyArray<{ name: string; state: string }>;
 }
 
 const PREFIX = 'catwatch_';
 /** Seconds; backbone calls take from about 5 ms (GPU) to about 1 s (a busy small CPU). */
 const INFERENCE_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
-const BUS_OWNER = 'metrics';
 
 export function createMetrics(deps: MetricsDeps) {
   const registry = new Registry();
@@ -48,6 +49,26 @@ export function createMetrics(deps: MetricsDeps) {
       this.set(deps.outboxDepth());
     },
   });
+  new Gauge({
+    name: `${PREFIX}camera_up`,
+    help: '1 while the camera delivers frames, 0 while it is down (catwatch keeps retrying it).',
+    labelNames: ['camera'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [camera, up] of deps.camerasUp()) this.set({ camera }, up ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}stage_up`,
+    help: '1 while the stage runs, 0 when it failed to start or stopped.',
+    labelNames: ['stage'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of deps.stages()) this.set({ stage: s.name }, s.state === 'running' ? 1 : 0);
+    },
+  });
   const inference = new Histogram({
     name: `${PREFIX}inference_seconds`,
     help: 'Backbone + head time per scored frame (all its regions in one batch).',
@@ -60,14 +81,15 @@ export function createMetrics(deps: MetricsDeps) {
 
   return {
     registry,
-    start() {
-      deps.bus.on('sample-mined', BUS_OWNER, ({ camera }) => mined.inc({ camera }));
-      deps.bus.on('train-state', BUS_OWNER, ({ state }) => {
-        if (state === 'complete' || state === 'failed' || state === 'rejected') trainings.inc({ outcome: state });
-      });
+    name: 'metrics',
+    critical: false,
+    start: () => undefined,
+    stop: () => undefined,
+    recordMined(camera: string) {
+      mined.inc({ camera });
     },
-    stop() {
-      deps.bus.removeOwner(BUS_OWNER);
+    recordTrainState(state: string) {
+      if (state === 'complete' || state === 'failed' || state === 'rejected') trainings.inc({ outcome: state });
     },
     recordInference(ms: number) {
       inference.observe(ms / 1000);

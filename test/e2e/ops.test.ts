@@ -1,98 +1,126 @@
 /**
- * Issue 6 end to end: `catwatch run` with a camera on the real RTSP test server, an external mosquitto and a
- * notification socket standing in for systemd: /metrics counts frames, /healthz is 200 while frames flow and 503
- * naming the camera once the RTSP server is gone; READY=1, WATCHDOG=1 (only while frames flow) and, on SIGTERM,
- * STOPPING=1 and exit 0.
+ * Operations end to end, with `catwatch run` as systemd runs it (a notification socket stands in for systemd, with
+ * WatchdogSec=2 s), a real mosquitto and the real RTSP test server:
+ * - one camera's server goes away: the service stays up and keeps pinging the watchdog, the other camera keeps
+ *   producing events, the dead camera is `offline` on MQTT and named by /healthz and /api/status, and it comes back
+ *   `online` when its server does; READY=1 first, STOPPING=1 and exit 0 on SIGTERM;
+ * - the HTTP port already taken: the service runs without HTTP, reports the failed stage on `<base>/status`, and
+ *   detection, events and the rest work.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
-import { startCli } from '../helpers/cli.js';
 import { makeClip } from '../helpers/clips.js';
-import { freePort } from '../helpers/free-port.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { startNotifySocket, type NotifySocket } from '../helpers/notify-socket.js';
-import { stopProcess, waitForExit } from '../helpers/processes.js';
+import { fixturesDir } from '../helpers/paths.js';
+import { pollUntil } from '../helpers/poll.js';
 import { startRtspServer, type RtspServer } from '../helpers/rtsp-server.js';
+import { startService, type ServiceHarness } from '../helpers/service.js';
 
 let dir: string;
+let clip: string;
 let broker: Mosquitto;
-let rtsp: RtspServer | undefined;
 let notify: NotifySocket;
+const catClip = join(fixturesDir, 'demo-cat.mp4');
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'cw-ops-'));
-  const clip = await makeClip({ out: join(dir, 'testsrc.mp4'), seconds: 20, fps: 10, width: 320, height: 240 });
-  [broker, rtsp, notify] = await Promise.all([startMosquitto(), startRtspServer({ file: clip }), startNotifySocket()]);
+  clip = await makeClip({ out: join(dir, 'testsrc.mp4'), seconds: 20, fps: 10, width: 320, height: 240 });
+  [broker, notify] = await Promise.all([startMosquitto(), startNotifySocket()]);
 });
 after(async () => {
-  await Promise.all([broker?.stop(), rtsp?.stop(), notify?.stop()]);
+  await Promise.all([broker?.stop(), notify?.stop()]);
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, output: () => string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; output tail:\n${output().slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+interface Status { stages: Array<{ name: string; state: string; error?: string }>; cameras: Record<string, { up: boolean }> }
+interface Health { ok: boolean; checks: Array<{ ok: boolean; camera?: string }> }
 
 const watchdogPings = (): number => notify.messages.filter((m) => /^WATCHDOG=1$/m.test(m)).length;
+const newEventsOf = (svc: ServiceHarness, camera: string, afterMs: number): number =>
+  svc.messages.filter((m) => m.topic === 'catwatch/events' && m.atMs > afterMs).map((m) => JSON.parse(m.payload.toString()) as { type: string; camera: string }).filter((e) => e.type === 'new' && e.camera === camera).length;
 
-test('metrics, health, READY/WATCHDOG/STOPPING through a whole run', async (t) => {
-  const httpPort = await freePort();
-  const configPath = join(dir, 'catwatch.yml');
-  writeFileSync(configPath, stringify({
-    dataDir: join(dir, 'data'), // fresh: the bundled model is used
-    cameras: [{ name: 'front', url: rtsp!.url, detectFps: 5, width: 320, height: 240, stallTimeoutS: 2 }],
-    mqtt: { url: broker.url },
-    model: { backbone: 'objectron', workers: 1 },
-    http: { host: '127.0.0.1', port: httpPort },
-  }));
-  // WatchdogSec=2 → a ping every second.
-  const cli = startCli(['run', '--config', configPath], { env: { NOTIFY_SOCKET: notify.path, WATCHDOG_USEC: '2000000', CATWATCH_LOG_LEVEL: 'info' } });
-  t.after(() => stopProcess(cli.child));
-  const base = `http://127.0.0.1:${httpPort}`;
+async function json<T>(url: string): Promise<{ status: number; body: T }> {
+  const res = await fetch(url);
+  return { status: res.status, body: (await res.json()) as T };
+}
 
+test('a dead camera is reported and retried, never restarts the service; the other camera keeps producing events', async (t) => {
+  let rtsp: RtspServer | undefined = await startRtspServer({ file: clip });
+  const port = rtsp.port;
+  t.after(() => rtsp?.stop());
+  const svc = await startService({
+    brokerUrl: broker.url,
+    env: { NOTIFY_SOCKET: notify.path, WATCHDOG_USEC: '2000000' },
+    config: {
+      cameras: [
+        { name: 'front', url: rtsp.url, detectFps: 5, width: 320, height: 240, stallTimeoutS: 2 },
+        { name: 'back', url: catClip, detectFps: 5, width: 640, height: 360 },
+      ],
+      model: { backbone: 'objectron', workers: 1 },
+    },
+  });
+  t.after(() => svc.stop());
+  const base = `http://127.0.0.1:${svc.httpPort}`;
   await notify.waitFor(/^READY=1$/m, 90_000);
-  const frames = await until('frames in /metrics', 30_000, async () => {
-    const text = await (await fetch(`${base}/metrics`)).text();
-    const m = /^catwatch_frames_total\{camera="front"\} (\d+)/m.exec(text);
-    return m && Number(m[1]) > 0 ? Number(m[1]) : undefined;
-  }, cli.output);
-  t.diagnostic(`frames_total ${frames}`);
-  const healthy = await until('/healthz 200', 30_000, async () => {
-    const res = await fetch(`${base}/healthz`);
-    return res.status === 200 ? ((await res.json()) as { ok: boolean }) : undefined;
-  }, cli.output);
-  assert.equal(healthy.ok, true);
-  await notify.waitFor(/^WATCHDOG=1$/m, 10_000);
+  await svc.waitFor(() => svc.latest('catwatch/front/available') === 'online' && svc.latest('catwatch/back/available') === 'online', 60_000, 'both cameras online');
+  assert.equal((await json<Health>(`${base}/healthz`)).status, 200);
 
-  await rtsp!.stop();
+  await rtsp.stop();
   rtsp = undefined;
-  const failing = await until('/healthz 503', 30_000, async () => {
-    const res = await fetch(`${base}/healthz`);
-    return res.status === 503 ? ((await res.json()) as { ok: boolean; checks: Array<{ ok: boolean; camera?: string; detail: string }> }) : undefined;
-  }, cli.output);
-  assert.equal(failing.ok, false);
-  assert.deepEqual(failing.checks.filter((c) => !c.ok).map((c) => c.camera), ['front'], JSON.stringify(failing));
-  // Pings stop while the camera is stalled (a ping already on its way may still land in the first second).
-  await new Promise((r) => setTimeout(r, 1500));
-  const pingsAtStall = watchdogPings();
-  await new Promise((r) => setTimeout(r, 3000));
-  assert.equal(watchdogPings(), pingsAtStall, 'no WATCHDOG=1 while frames do not flow');
+  const downAtMs = Date.now();
+  await svc.waitFor(() => svc.latest('catwatch/front/available') === 'offline', 30_000, 'front offline on MQTT');
+  const health = await pollUntil('/healthz 503 naming front', 10_000, async () => {
+    const r = await json<Health>(`${base}/healthz`);
+    return r.status === 503 ? r.body : undefined;
+  });
+  assert.deepEqual(health.checks.filter((c) => !c.ok).map((c) => c.camera), ['front']);
+  const status = (await json<Status>(`${base}/api/status`)).body;
+  assert.deepEqual(status.cameras.front?.up, false);
+  assert.deepEqual(status.cameras.back?.up, true);
 
-  const exited = new Promise<number | null>((resolve) => cli.child.once('exit', (code) => resolve(code)));
-  cli.child.kill('SIGTERM');
-  assert.ok(await waitForExit(cli.child, 15_000), 'exited within 15 s of SIGTERM');
-  assert.equal(await exited, 0, cli.output().slice(-2000));
+  // Ten more watchdog periods with the camera down, and a new event from the other camera meanwhile.
+  const pingsAtDown = watchdogPings();
+  await svc.waitFor(() => watchdogPings() >= pingsAtDown + 10 && newEventsOf(svc, 'back', downAtMs) > 0, 90_000, '10 watchdog pings and an event from back while front is down');
+  assert.equal(svc.latest('catwatch/front/available'), 'offline');
+  assert.equal(svc.latest('catwatch/available'), 'online', 'the service itself stayed online');
+
+  rtsp = await startRtspServer({ file: clip, port });
+  await svc.waitFor(() => svc.latest('catwatch/front/available') === 'online', 60_000, 'front back online');
+  await pollUntil('/healthz 200 again', 15_000, async () => ((await fetch(`${base}/healthz`)).status === 200 ? true : undefined));
+
+  const stopped = await svc.stop();
+  assert.equal(stopped.code, 0, svc.output().slice(-2000));
   await notify.waitFor(/^STOPPING=1$/m, 5000);
   const order = notify.messages.map((m) => /^(READY|STOPPING)=1$/m.exec(m)?.[1]).filter(Boolean);
-  assert.deepEqual(order, ['READY', 'STOPPING']);
+  assert.deepEqual(order, ['READY', 'STOPPING'], 'one start, one stop: never restarted');
+});
+
+test('the HTTP port already taken: the service runs without HTTP, reports it, and every other stage works', async (t) => {
+  const taken: Server = createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', () => resolve()));
+  t.after(() => new Promise<void>((resolve) => taken.close(() => resolve())));
+  const takenPort = (taken.address() as { port: number }).port;
+  const svc = await startService({
+    brokerUrl: broker.url,
+    config: {
+      http: { host: '127.0.0.1', port: takenPort },
+      cameras: [{ name: 'back', url: catClip, detectFps: 5, width: 640, height: 360 }],
+      model: { backbone: 'objectron', workers: 1 },
+    },
+  });
+  t.after(() => svc.stop());
+  await svc.waitFor(() => svc.latestJson<Status>('catwatch/status')?.stages.find((s) => s.name === 'http')?.state === 'failed', 90_000, 'http stage failed on catwatch/status');
+  const status = svc.latestJson<Status>('catwatch/status') as Status;
+  assert.match(status.stages.find((s) => s.name === 'http')?.error ?? '', /EADDRINUSE/);
+  const notRunning = status.stages.filter((s) => s.state !== 'running' && s.name !== 'http').map((s) => s.name);
+  assert.deepEqual(notRunning, [], 'every other stage runs');
+  await svc.waitFor(() => newEventsOf(svc, 'back', 0) > 0, 60_000, 'an event from back');
+  await svc.waitFor(() => svc.messages.some((m) => m.topic === 'catwatch/stats'), 30_000, 'stats');
+  const stopped = await svc.stop();
+  assert.equal(stopped.code, 0, svc.output().slice(-2000));
 });

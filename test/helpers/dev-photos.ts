@@ -1,8 +1,8 @@
 /** The small, fixed set of real photos the backbone tests embed: 10 cats, and 2 each of five not-cat subcategories. */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RgbImage } from '../../src/score/backbone.js';
-import { decodeImage } from '../../src/score/decode-image.js';
+import type { RgbImage } from '../../src/image/image.js';
+import { decodeImage } from '../../src/image/decode-image.js';
 import { devDataDir } from './paths.js';
 
 function firstFiles(dir: string, count: number): string[] {

@@ -21,6 +21,12 @@ export interface ServiceHarness {
   events(): Array<{ type: string; id: string; camera: string; score: number; has_snapshot: boolean }>;
   waitFor(predicate: () => boolean, timeoutMs: number, what: string): Promise<void>;
   output(): string;
+  /** The service's process id (it must stay the same: systemd never restarted it). */
+  pid: number | undefined;
+  /** The latest retained-or-not message on a topic, parsed as JSON. */
+  latestJson<T>(topic: string): T | undefined;
+  /** The latest payload on a topic as text. */
+  latest(topic: string): string | undefined;
   /** Pids of the service's ffmpeg children right now. */
   ffmpegChildren(): number[];
   stop(): Promise<{ code: number | null; exitedWithinMs: number }>;
@@ -75,6 +81,12 @@ export async function startService(opts: {
       }
     },
     output: () => cli.output(),
+    pid: cli.child.pid,
+    latest: (topic) => messages.findLast((m) => m.topic === topic)?.payload.toString(),
+    latestJson<T>(topic: string) {
+      const text = harness.latest(topic);
+      return text ? (JSON.parse(text) as T) : undefined;
+    },
     ffmpegChildren: () => (cli.child.pid ? childrenOf(cli.child.pid) : []),
     async stop() {
       const started = Date.now();

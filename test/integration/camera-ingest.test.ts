@@ -13,7 +13,8 @@ import { spawnSync } from 'node:child_process';
 import { configSchema, type CameraConfig } from '../../src/config/schema.js';
 import { silentLogger } from '../../src/util/log.js';
 import { isCatwatchError } from '../../src/util/errors.js';
-import { checkFfmpeg, createCameraIngest, type CameraIngest, type CameraStatus } from '../../src/ingest/camera-ingest.js';
+import { ffmpegVersion } from '../../src/ingest/ffmpeg-version.js';
+import { createCameraIngest, type CameraIngest, type CameraStatus } from '../../src/ingest/camera-ingest.js';
 import type { Frame } from '../../src/ingest/frame.js';
 import { makeClip, makeNoiseFile } from '../helpers/clips.js';
 import { childrenOf, pidsOf, runTracked } from '../helpers/processes.js';
@@ -75,8 +76,8 @@ function run(t: { after(fn: () => Promise<void>): void }, cam: CameraConfig, ext
 }
 
 test('ffmpeg is found; a missing binary is E_FFMPEG_MISSING', async () => {
-  assert.match(await checkFfmpeg(), /^ffmpeg version/);
-  await assert.rejects(checkFfmpeg('/nonexistent/ffmpeg'), (err) => isCatwatchError(err, 'E_FFMPEG_MISSING'));
+  assert.match(await ffmpegVersion(), /^ffmpeg version/);
+  await assert.rejects(ffmpegVersion('/nonexistent/ffmpeg'), (err) => isCatwatchError(err, 'E_FFMPEG_MISSING'));
 });
 
 test('looped file: frames of exactly W*H*3 bytes at about detectFps, past the end of the clip', async (t) => {

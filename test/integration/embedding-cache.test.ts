@@ -7,7 +7,7 @@ import { openEmbeddingCache } from '../../src/train/embedding-cache.js';
 import { embedItems } from '../../src/train/embed-items.js';
 import { createBackbone } from '../../src/score/create-backbone.js';
 import type { DataItem } from '../../src/train/dataset.js';
-import type { RgbImage } from '../../src/score/backbone.js';
+import type { RgbImage } from '../../src/image/image.js';
 import { silentLogger } from '../../src/util/log.js';
 import { devDataDir, skipWithoutShared } from '../helpers/paths.js';
 

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CameraIngestStats } from '../../src/ingest/camera-ingest.js';
-import { createEventBus } from '../../src/util/event-bus.js';
 import { silentLogger } from '../../src/util/log.js';
 import type { HealthReport } from '../../src/web/health.js';
 import { createHttpServer } from '../../src/web/http-server.js';
@@ -11,19 +10,15 @@ function camera(frames: number, restarts: number): CameraIngestStats {
   return { frames, restarts, lastFrameAtMs: Date.now(), connected: true, fps: 5, ended: false, lastError: undefined, stderrTail: [] };
 }
 
-test('/healthz answers 200 or 503 with the checks, /metrics the Prometheus text, anything else 404', async (t) => {
+test('/healthz answers 200 or 503 with the checks, /metrics the Prometheus text, /api/status the status, anything else 404', async (t) => {
   const log = silentLogger();
-  const bus = createEventBus(log);
   const cams = new Map([['front', camera(120, 2)]]);
   let report: HealthReport = { ok: true, checks: [{ name: 'camera front', camera: 'front', ok: true, detail: 'fine' }] };
-  const metrics = createMetrics({ cameraStats: () => cams, droppedFrames: () => 7, outboxDepth: () => 3, bus });
-  metrics.start();
-  const server = createHttpServer({ host: '127.0.0.1', port: 0, health: () => report, metrics: metrics.registry, log });
+  const stages = [{ name: 'score', state: 'running' }, { name: 'discovery', state: 'failed' }];
+  const metrics = createMetrics({ cameraStats: () => cams, droppedFrames: () => 7, outboxDepth: () => 3, camerasUp: () => new Map([['front', true], ['back', false]]), stages: () => stages });
+  const server = createHttpServer({ host: '127.0.0.1', port: 0, health: () => report, metrics: metrics.registry, status: () => ({ stages }), log });
   await server.start();
-  t.after(async () => {
-    await server.stop();
-    metrics.stop();
-  });
+  t.after(() => server.stop());
   const base = `http://127.0.0.1:${server.port()}`;
 
   let res = await fetch(`${base}/healthz`);
@@ -38,9 +33,9 @@ test('/healthz answers 200 or 503 with the checks, /metrics the Prometheus text,
 
   metrics.recordInference(42);
   metrics.recordEvent('front', 'new');
-  bus.emit('sample-mined', { camera: 'front', id: 1 });
-  bus.emit('train-state', { state: 'running' });
-  bus.emit('train-state', { state: 'rejected' });
+  metrics.recordMined('front');
+  metrics.recordTrainState('running');
+  metrics.recordTrainState('rejected');
   cams.set('front', camera(150, 2));
   res = await fetch(`${base}/metrics`);
   assert.equal(res.status, 200);
@@ -56,23 +51,30 @@ test('/healthz answers 200 or 503 with the checks, /metrics the Prometheus text,
     'catwatch_events_total{camera="front",type="new"} 1',
     'catwatch_mined_samples_total{camera="front"} 1',
     'catwatch_training_runs_total{outcome="rejected"} 1',
+    'catwatch_camera_up{camera="front"} 1',
+    'catwatch_camera_up{camera="back"} 0',
+    'catwatch_stage_up{stage="score"} 1',
+    'catwatch_stage_up{stage="discovery"} 0',
   ]) {
     assert.ok(text.includes(line), `missing ${line}`);
   }
   assert.doesNotMatch(text, /outcome="running"/);
   assert.match(text, /^catwatch_process_resident_memory_bytes \d+/m, 'default process metrics');
 
+  const status = await fetch(`${base}/api/status`);
+  assert.equal(status.status, 200);
+  assert.deepEqual(await status.json(), { stages });
   assert.equal((await fetch(`${base}/nope`)).status, 404);
   assert.equal((await fetch(`${base}/metrics`, { method: 'POST' })).status, 405);
 });
 
 test('a port already in use fails start() with EADDRINUSE', async (t) => {
   const log = silentLogger();
-  const metrics = createMetrics({ cameraStats: () => new Map(), droppedFrames: () => 0, outboxDepth: () => 0, bus: createEventBus(log) });
+  const metrics = createMetrics({ cameraStats: () => new Map(), droppedFrames: () => 0, outboxDepth: () => 0, camerasUp: () => new Map(), stages: () => [] });
   const health = (): HealthReport => ({ ok: true, checks: [] });
-  const first = createHttpServer({ host: '127.0.0.1', port: 0, health, metrics: metrics.registry, log });
+  const first = createHttpServer({ host: '127.0.0.1', port: 0, health, metrics: metrics.registry, status: () => ({}), log });
   await first.start();
   t.after(() => first.stop());
-  const second = createHttpServer({ host: '127.0.0.1', port: first.port(), health, metrics: metrics.registry, log });
+  const second = createHttpServer({ host: '127.0.0.1', port: first.port(), health, metrics: metrics.registry, status: () => ({}), log });
   await assert.rejects(second.start(), /EADDRINUSE/);
 });

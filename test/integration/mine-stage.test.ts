@@ -7,14 +7,14 @@ import { parseConfig } from '../../src/config/load-config.js';
 import type { Config } from '../../src/config/schema.js';
 import type { Frame } from '../../src/ingest/frame.js';
 import { createMineStage } from '../../src/mine/mine-stage.js';
-import type { RgbImage } from '../../src/score/backbone.js';
-import { decodeImage } from '../../src/score/decode-image.js';
+import type { RgbImage } from '../../src/image/image.js';
+import { decodeImage } from '../../src/image/decode-image.js';
 import type { ScoredFrame } from '../../src/score/score-stage.js';
-import type { TargetModel } from '../../src/score/target-model.js';
+import type { TargetModel } from '../../src/model/target-model.js';
 import { openDatabase } from '../../src/store/database.js';
 import { createSampleStore, type SampleRecord } from '../../src/store/sample-store.js';
 import { silentLogger } from '../../src/util/log.js';
-import { cropRgb } from '../../src/util/resize-rgb.js';
+import { cropRgb } from '../../src/image/resize-rgb.js';
 import { fixturesDir } from '../helpers/paths.js';
 
 const model: TargetModel = { version: 'v7', backboneId: 'bb@2', label: 'cat', threshold: 0.6, bundled: false, score: () => 0, explain: () => ({ score: 0, prior: 0, head: 0, trust: 1 }) };

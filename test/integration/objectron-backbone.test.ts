@@ -4,7 +4,8 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { createObjectronBackbone } from '../../src/score/backbones/objectron-tflite.js';
-import type { Backbone, RgbImage } from '../../src/score/backbone.js';
+import type { Backbone } from '../../src/model/backbone.js';
+import type { RgbImage } from '../../src/image/image.js';
 import { silentLogger } from '../../src/util/log.js';
 import { devDataDir, skipWithoutShared } from '../helpers/paths.js';
 

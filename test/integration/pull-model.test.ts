@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PULL_ERROR_CODES, pullModel } from '../../src/registry/pull-model.js';
-import { findCatalogModel, installedModelPath } from '../../src/registry/model-catalog.js';
+import { findCatalogModel, installedModelPath } from '../../src/model/model-catalog.js';
 import { isCatwatchError } from '../../src/util/errors.js';
 import { silentLogger } from '../../src/util/log.js';
 import { modelsMirrorDir } from '../helpers/paths.js';

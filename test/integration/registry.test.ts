@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cleanRegistryTemp, createRegistry } from '../../src/registry/registry.js';
-import type { ModelManifest } from '../../src/registry/manifest.js';
+import type { ModelManifest } from '../../src/model/manifest.js';
 import { CatwatchError } from '../../src/util/errors.js';
 
 function manifest(version: string, createdAt: string): ModelManifest {

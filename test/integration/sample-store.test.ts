@@ -5,13 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import type { RgbImage } from '../../src/score/backbone.js';
-import { decodeImage } from '../../src/score/decode-image.js';
+import type { RgbImage } from '../../src/image/image.js';
+import { decodeImage } from '../../src/image/decode-image.js';
 import { openDatabase, type Db } from '../../src/store/database.js';
 import { createSampleStore, type NewSample, type SampleStore } from '../../src/store/sample-store.js';
-import { loadStoreItems } from '../../src/store/store-items.js';
+import { loadStoreItems } from '../../src/train/store-items.js';
 import { silentLogger } from '../../src/util/log.js';
-import { cropRgb } from '../../src/util/resize-rgb.js';
+import { cropRgb } from '../../src/image/resize-rgb.js';
 import { fixturesDir } from '../helpers/paths.js';
 import { killProcess, spawnTracked, waitForExit } from '../helpers/processes.js';
 

@@ -1,7 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import type { Backbone, BackboneOutput, RgbImage } from '../../src/score/backbone.js';
+import type { Backbone, BackboneOutput } from '../../src/model/backbone.js';
+import type { RgbImage } from '../../src/image/image.js';
 import { createTfjsCenternetBackbone } from '../../src/score/backbones/tfjs-centernet.js';
 import { loadTfjs } from '../../src/score/tfjs-runtime.js';
 import { silentLogger } from '../../src/util/log.js';

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { basisFromJSON, basisToJSON, projectEmbedding } from '../../src/score/feature-basis.js';
-import { nearestPrototypeDistance, trustAt } from '../../src/score/feature-guard.js';
+import { basisFromJSON, basisToJSON, projectEmbedding } from '../../src/model/feature-basis.js';
+import { nearestPrototypeDistance, trustAt } from '../../src/model/feature-guard.js';
 import { fitFeatureBasis } from '../../src/train/fit-basis.js';
 import { fitFeatureGuard } from '../../src/train/fit-guard.js';
-import { createRng } from '../../src/train/rng.js';
+import { createRng } from '../../src/util/rng.js';
 
 /** Points in 20 dimensions that vary mostly along one known direction (after standardisation). */
 function cloud(n: number): Float32Array[] {

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fitHead, type FitHeadOptions, type Sample } from '../../src/train/fit-head.js';
-import { HeadModel, type HeadModelJson } from '../../src/train/head-model.js';
+import { HeadModel, type HeadModelJson } from '../../src/model/head-model.js';
 import { auroc } from '../../src/train/metrics.js';
-import { createRng, type Rng } from '../../src/train/rng.js';
+import { createRng, type Rng } from '../../src/util/rng.js';
 
 const DIM = 48;
 

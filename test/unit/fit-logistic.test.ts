@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { calibratorFromJSON } from '../../src/train/calibrate.js';
+import { calibratorFromJSON } from '../../src/model/calibrate.js';
 import { fitLogistic } from '../../src/train/fit-combiner.js';
-import { sigmoid } from '../../src/train/losses.js';
+import { sigmoid } from '../../src/util/sigmoid.js';
 import { expectedCalibrationError } from '../../src/train/metrics.js';
-import { createRng } from '../../src/train/rng.js';
+import { createRng } from '../../src/util/rng.js';
 
 /** Labels drawn from sigmoid(trueLogit); the classifier reports a mis-scaled 4 * trueLogit + bias. */
 function miscaled(seed: number, n: number, bias: number): { logits: number[]; labels: number[] } {

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { CoordSample } from '../../src/train/fit-model.js';
+import type { CoordSample } from '../../src/train/coord-sample.js';
 import { priorScorer, runGate, type GateScorer } from '../../src/train/gate.js';
-import { createRng } from '../../src/train/rng.js';
+import { createRng } from '../../src/util/rng.js';
 
 /** A gate set like the shipped one: cats of two sources, dogs, objects, people; the prior ranks them well. */
 function gateSet(options: { confirmedNegatives?: number } = {}): CoordSample[] {

@@ -31,32 +31,33 @@ test('healthy when every enabled camera delivered recently and a model is loaded
   const bad = health.check();
   assert.equal(bad.ok, false);
   assert.deepEqual(bad.checks.filter((c) => !c.ok).map((c) => c.camera), ['front', 'slow']);
-  assert.equal(health.framesFlowing(), false);
+  assert.deepEqual([...health.camerasUp()], [['front', false], ['slow', false]]);
 
   t = 100_000;
   version = undefined;
   assert.equal(health.check().ok, false);
-  assert.equal(health.framesFlowing(), true, 'the watchdog cares about frames only');
+  assert.deepEqual([...health.camerasUp()], [['front', true], ['slow', true]], 'camera availability is about frames only');
 });
 
-test('a camera without a frame yet is unhealthy but gets its stall timeout of grace from the watchdog', () => {
+test('a camera without a frame yet is down and unhealthy, and up from its first frame', () => {
   let t = 0;
   const cams = new Map<string, CameraIngestStats>();
   const health = createHealth({ config: () => config, cameraStats: () => cams, modelVersion: () => 'v1', now: () => t });
   assert.match(health.check().checks[0].detail, /not running/);
   cams.set('front', stats(undefined));
   cams.set('slow', stats(undefined));
-  assert.equal(health.framesFlowing(), true);
+  assert.equal(health.camerasUp().get('front'), false);
   assert.match(health.check().checks[0].detail, /no frame yet/);
   t = 9_000;
-  assert.equal(health.framesFlowing(), true);
-  t = 11_000;
-  assert.equal(health.framesFlowing(), false);
+  cams.set('front', stats(8_500));
+  assert.equal(health.camerasUp().get('front'), true);
+  assert.equal(health.camerasUp().get('slow'), false);
+  assert.equal(health.camerasUp().has('off'), false, 'disabled cameras are not reported');
 });
 
-test('with no camera configured the watchdog keeps pinging', () => {
+test('with no camera configured the service is healthy', () => {
   const empty = parseConfig({}, { baseDir: '/', env: {} });
   const health = createHealth({ config: () => empty, cameraStats: () => new Map(), modelVersion: () => 'v1' });
-  assert.equal(health.framesFlowing(), true);
+  assert.equal(health.camerasUp().size, 0);
   assert.equal(health.check().ok, true);
 });

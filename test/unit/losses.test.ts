@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { classBalanceWeights, createLoss, focalLoss, logSigmoid, sigmoid, weightedBce } from '../../src/train/losses.js';
-import { createRng } from '../../src/train/rng.js';
+import { classBalanceWeights, createLoss, focalLoss, logSigmoid, weightedBce } from '../../src/train/losses.js';
+import { sigmoid } from '../../src/util/sigmoid.js';
+import { createRng } from '../../src/util/rng.js';
 
 test('focal-loss gradient matches a central finite difference', () => {
   const rng = createRng(11);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import {
   auroc, confusionAt, expectedCalibrationError, fprAtTpr, fprBySubcategory, prCurve, rocCurve,
 } from '../../src/train/metrics.js';
-import { createRng } from '../../src/train/rng.js';
+import { createRng } from '../../src/util/rng.js';
 
 function bruteForceAuroc(scores: number[], labels: number[]): number {
   let wins = 0;

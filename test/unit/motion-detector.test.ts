@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { configSchema, type MotionConfig } from '../../src/config/schema.js';
-import type { NormBox, RgbImage } from '../../src/score/backbone.js';
+import type { NormBox, RgbImage } from '../../src/image/image.js';
 import { createMotionDetector } from '../../src/motion/motion-detector.js';
 
 const W = 640;

@@ -4,8 +4,8 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import { dHash, hammingDistance, hashFromHex, hashToHex } from '../../src/mine/perceptual-hash.js';
-import type { RgbImage } from '../../src/score/backbone.js';
-import { decodeImage } from '../../src/score/decode-image.js';
+import type { RgbImage } from '../../src/image/image.js';
+import { decodeImage } from '../../src/image/decode-image.js';
 import { devDataDir, fixturesDir, skipWithoutShared } from '../helpers/paths.js';
 
 const chelseaPath = join(fixturesDir, 'chelsea.png');

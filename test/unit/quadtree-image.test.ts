@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RgbImage } from '../../src/score/backbone.js';
+import type { RgbImage } from '../../src/image/image.js';
 import { quadtreeImage } from '../../src/train/quadtree-image.js';
-import { createRng } from '../../src/train/rng.js';
+import { createRng } from '../../src/util/rng.js';
 
 /** True when every pixel lies inside some uniform (single-colour) minPx x minPx window. */
 function coveredByUniformBlocks(img: RgbImage, minPx: number): boolean {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRng } from '../../src/train/rng.js';
+import { createRng } from '../../src/util/rng.js';
 
 const draw = (seed: number, n: number) => {
   const rng = createRng(seed);

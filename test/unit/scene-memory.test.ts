@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { memoryFromJSON, memoryOffset, memoryToJSON } from '../../src/score/scene-memory.js';
+import { memoryFromJSON, memoryOffset, memoryToJSON } from '../../src/model/scene-memory.js';
 import { fitSceneMemory } from '../../src/train/fit-memory.js';
-import type { CoordSample } from '../../src/train/fit-model.js';
+import type { CoordSample } from '../../src/train/coord-sample.js';
 
 const sample = (coords: number[], label: 0 | 1, source: string): CoordSample => ({ coords: Float32Array.from(coords), prior: 0.5, label, subcategory: label ? 'positive' : 'mined', source });
 

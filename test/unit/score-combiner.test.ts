@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { combinedLogit, headContribution } from '../../src/score/score-combiner.js';
+import { combinedLogit, headContribution } from '../../src/model/score-combiner.js';
 import { fitCombiner, type CombinerInput } from '../../src/train/fit-combiner.js';
-import { createRng } from '../../src/train/rng.js';
+import { createRng } from '../../src/util/rng.js';
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 

@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createScoreStage, type ScoredFrame } from '../../src/score/score-stage.js';
-import type { TargetModel } from '../../src/score/target-model.js';
-import type { BackboneOutput, RgbImage } from '../../src/score/backbone.js';
+import type { TargetModel } from '../../src/model/target-model.js';
+import type { BackboneOutput } from '../../src/model/backbone.js';
+import type { RgbImage } from '../../src/image/image.js';
 import type { Frame } from '../../src/ingest/frame.js';
 import { silentLogger } from '../../src/util/log.js';
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { confusionAt } from '../../src/train/metrics.js';
-import { createRng } from '../../src/train/rng.js';
+import { createRng } from '../../src/util/rng.js';
 import { nextUp, thresholdForFpr } from '../../src/train/threshold.js';
 
 test('threshold on known data: exactly the allowed number of negatives pass', () => {

@@ -6,7 +6,8 @@
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Config } from '../../config/schema.js';
-import { createTargetModel, type TargetModel } from '../../score/target-model.js';
+import { createTargetModel, type TargetModel } from '../../model/target-model.js';
+import { backboneNameOfId } from '../../model/backbone-catalogue.js';
 import { positiveItems, negativeFolderItems } from '../../train/dataset.js';
 import { embedItems } from '../../train/embed-items.js';
 import { openEmbeddingCache } from '../../train/embedding-cache.js';
@@ -38,9 +39,8 @@ ${MODEL_OPTIONS_HELP}
 
 /** The config's backbone name for a backbone id (`objectron-ssd-mnv2-openimages@…`, `mobilenetv2-12-int8@…`). */
 function backboneName(id: string): Config['model']['backbone'] {
-  if (id.startsWith('objectron-')) return 'objectron';
-  if (id.startsWith('mobilenetv2-12-int8@')) return 'mobilenetv2-12-int8';
-  if (id.startsWith('human-centernet@')) return 'centernet';
+  const name = backboneNameOfId(id);
+  if (name) return name;
   throw new CatwatchError('E_MODEL_INVALID', `model was trained on an unknown backbone ${id}`);
 }
 

@@ -1,6 +1,6 @@
 /** `catwatch models list|use|rollback|pull`. */
 import { pullModel } from '../../registry/pull-model.js';
-import { catalogModelNames } from '../../registry/model-catalog.js';
+import { catalogModelNames } from '../../model/model-catalog.js';
 import { CatwatchError, EXIT_OK } from '../../util/errors.js';
 import { parseCommandArgs, type Command } from '../command.js';
 import { MODEL_OPTIONS, MODEL_OPTIONS_HELP, openModelContext } from '../model-context.js';

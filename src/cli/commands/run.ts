@@ -40,8 +40,7 @@ export const runCommand: Command = {
       log,
       onChange: (next, trigger) => {
         log.info({ trigger }, 'config change detected');
-        log.level = next.log.level;
-        service.applyConfig(next);
+        void service.applyConfig(next);
       },
     });
 

@@ -2,10 +2,10 @@
  * `catwatch score PATH...`: scores image files (folders recursively) with the current model, on all cores.
  * An unreadable file gives a line with an "error" field and the run goes on.
  */
-import { decodeImage } from '../../score/decode-image.js';
-import { createTargetModel } from '../../score/target-model.js';
+import { decodeImage } from '../../image/decode-image.js';
+import { createTargetModel } from '../../model/target-model.js';
 import { CatwatchError, EXIT_FAILURE, EXIT_OK } from '../../util/errors.js';
-import { listImages } from '../../util/list-images.js';
+import { listImages } from '../../image/list-images.js';
 import { parseCommandArgs, type Command } from '../command.js';
 import { MODEL_OPTIONS, MODEL_OPTIONS_HELP, openModelContext, startPool } from '../model-context.js';
 

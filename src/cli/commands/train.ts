@@ -1,8 +1,9 @@
 /** `catwatch train`: trains a new model version (also the child process the service runs for retraining). */
 import { openEmbeddingCache } from '../../train/embedding-cache.js';
 import { loadBundledBase, runTraining } from '../../train/train-run.js';
-import { loadStoreItems } from '../../store/store-items.js';
+import { loadStoreItems } from '../../train/store-items.js';
 import { CatwatchError, EXIT_OK } from '../../util/errors.js';
+import { BACKBONE_NAMES, isBackboneName } from '../../model/backbone-catalogue.js';
 import { parseCommandArgs, type Command } from '../command.js';
 import { MODEL_OPTIONS, MODEL_OPTIONS_HELP, openModelContext, startPool } from '../model-context.js';
 import { createProgress } from '../progress.js';
@@ -21,7 +22,7 @@ ${MODEL_OPTIONS_HELP}
       --positives DIR   photos of the target (repeatable; default model.positives)
       --negatives DIR   negative photos; the folder name, or each subfolder's, is the subcategory (repeatable;
                         default train.negatives)
-      --backbone NAME   objectron | mobilenetv2-12-int8 | centernet (default model.backbone)
+      --backbone NAME   ${BACKBONE_NAMES.join(' | ')} (default model.backbone)
       --no-mined        do not use the sample store (mined negatives, confirmed positives)
       --no-shipped      do not use the training set shipped with the bundled model (default train.shippedData)
       --synthetic N     synthetic negatives (default train.syntheticNegatives)
@@ -62,7 +63,7 @@ export const trainCommand: Command = {
     const { config } = ctx;
     const positives = values.positives ?? (config.model.positives ? [config.model.positives] : []);
     const backbone = values.backbone as typeof config.model.backbone | undefined;
-    if (backbone && !['objectron', 'mobilenetv2-12-int8', 'centernet', 'auto'].includes(backbone)) throw new CatwatchError('E_USAGE', `unknown backbone ${backbone}`);
+    if (backbone && backbone !== 'auto' && !isBackboneName(backbone)) throw new CatwatchError('E_USAGE', `unknown backbone ${backbone}`);
     const int = (v: string | undefined, d: number, name: string): number => {
       if (v === undefined) return d;
       const n = Number(v);

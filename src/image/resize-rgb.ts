@@ -3,7 +3,7 @@
  * resize), column weights precomputed once per call; the cost depends on the output size only, not the input's.
  * No anti-aliasing: like MediaPipe's own ImageToTensor, a big downscale samples rather than averages.
  */
-import type { RgbImage } from '../score/backbone.js';
+import type { RgbImage } from './image.js';
 
 /** A rectangle in pixels (top-left origin). */
 export interface PixelBox {

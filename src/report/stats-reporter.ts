@@ -7,9 +7,9 @@ import type { CameraIngestStats } from '../ingest/camera-ingest.js';
 import type { ScorePool } from '../score/score-pool.js';
 import type { ScoredFrame } from '../score/score-stage.js';
 import type { Logger } from '../util/log.js';
-import type { MqttPublisher } from './mqtt-publisher.js';
-import type { Outbox } from './outbox.js';
-import type { StatsPayload } from './topics.js';
+import type { MqttPublisher } from '../publish/mqtt-publisher.js';
+import type { Outbox } from '../publish/outbox.js';
+import type { StatsPayload } from '../publish/topics.js';
 
 const WINDOW = 500;
 
@@ -55,15 +55,23 @@ export function createStatsReporter(deps: StatsReporterDeps) {
     };
   }
 
+  function arm(): void {
+    clearInterval(timer);
+    const publish = (): void => deps.publisher.publishLatest(deps.publisher.topics.stats, JSON.stringify(snapshot()));
+    timer = setInterval(publish, deps.config().stats.intervalS * 1000);
+    timer.unref();
+  }
+
   return {
-    start() {
-      const publish = (): void => deps.publisher.publishLatest(deps.publisher.topics.stats, JSON.stringify(snapshot()));
-      timer = setInterval(publish, deps.config().stats.intervalS * 1000);
-      timer.unref();
-    },
+    name: 'stats',
+    critical: false,
+    livePaths: ['stats.intervalS'],
+    start: arm,
     stop() {
       clearInterval(timer);
+      timer = undefined;
     },
+    applyConfig: arm,
     recordScored(scored: ScoredFrame) {
       latencyMs.push(Date.now() - scored.frame.capturedAtMs);
       if (latencyMs.length > WINDOW) latencyMs.splice(0, latencyMs.length - WINDOW);

@@ -4,7 +4,7 @@
  */
 import sharp from 'sharp';
 import { CatwatchError } from '../util/errors.js';
-import type { RgbImage } from './backbone.js';
+import type { RgbImage } from './image.js';
 
 const MAX_SIDE_PX = 640;
 

@@ -7,7 +7,7 @@
  * All parameters live in one flat Float64Array (layout below) so the optimiser and serialisation treat them as one
  * vector; JSON numbers round-trip float64 exactly, so a reloaded model predicts bit-identically.
  */
-import type { Rng } from './rng.js';
+import type { Rng } from '../util/rng.js';
 
 export type PriorMode = 'none' | 'feature' | 'offset';
 

@@ -39,6 +39,14 @@ export interface ModelManifest {
   parent?: string | null;
 }
 
+export interface ModelVersion {
+  manifest: ModelManifest;
+  /** The head's JSON (see src/model/head-model.ts). */
+  head: unknown;
+  dir: string;
+  bundled: boolean;
+}
+
 export function isManifest(value: unknown): value is ModelManifest {
   const m = value as Partial<ModelManifest> | null;
   return Boolean(m && typeof m.version === 'string' && typeof m.threshold === 'number' && m.backbone && typeof m.backbone.id === 'string');

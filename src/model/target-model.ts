@@ -7,9 +7,9 @@
  * residual → guard → combiner, see score-combiner.ts. The older `{head, calibration}` file (a head that takes the
  * prior as one more feature, then Platt scaling) still loads, so versions trained before keep working.
  */
-import type { ModelVersion } from '../registry/registry.js';
-import { calibratorFromJSON, type CalibrationJson } from '../train/calibrate.js';
-import { HeadModel, type HeadModelJson } from '../train/head-model.js';
+import type { ModelVersion } from './manifest.js';
+import { calibratorFromJSON, type CalibrationJson } from './calibrate.js';
+import { HeadModel, type HeadModelJson } from './head-model.js';
 import { CatwatchError } from '../util/errors.js';
 import type { BackboneOutput } from './backbone.js';
 import { basisFromJSON, projectEmbedding, type FeatureBasis, type FeatureBasisJson } from './feature-basis.js';

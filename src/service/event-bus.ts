@@ -3,18 +3,21 @@
  * Frames never travel on it. Every listener runs inside try/catch so one faulty listener cannot break another, and
  * listeners are removed by owner when a stage stops.
  */
-import type { Logger } from './log.js';
+import type { TrainStateUpdate } from '../train/train-supervisor.js';
+import type { Logger } from '../util/log.js';
 
 export interface ControlEvents {
   'camera-up': { camera: string };
   'camera-down': { camera: string; reason: string };
   'model-swapped': { version: string };
   'train-requested': { reason: string };
-  'train-state': { state: 'idle' | 'running' | 'complete' | 'failed' | 'rejected'; reason?: string; version?: string; message?: string; metrics?: Record<string, number> };
+  'train-state': TrainStateUpdate;
   'sample-mined': { camera: string; id: number };
+  'event-published': { camera: string; type: string };
 }
 
-type Listener<K extends keyof ControlEvents> = (payload: ControlEvents[K]) => void;
+/** A listener may be async: its rejection is logged like a throw, never left unhandled (that would exit the process). */
+type Listener<K extends keyof ControlEvents> = (payload: ControlEvents[K]) => void | Promise<void>;
 
 export interface EventBus {
   on<K extends keyof ControlEvents>(event: K, owner: string, listener: Listener<K>): void;
@@ -23,19 +26,21 @@ export interface EventBus {
 }
 
 export function createEventBus(log: Logger): EventBus {
-  const listeners = new Map<keyof ControlEvents, Array<{ owner: string; fn: (payload: never) => void }>>();
+  const listeners = new Map<keyof ControlEvents, Array<{ owner: string; fn: (payload: never) => void | Promise<void> }>>();
+  const failed = (event: string, owner: string, err: unknown): void => log.error({ event, owner, err }, 'event listener failed');
   return {
     on(event, owner, listener) {
       const list = listeners.get(event) ?? [];
-      list.push({ owner, fn: listener as (payload: never) => void });
+      list.push({ owner, fn: listener as (payload: never) => void | Promise<void> });
       listeners.set(event, list);
     },
     emit(event, payload) {
       for (const { owner, fn } of listeners.get(event) ?? []) {
         try {
-          (fn as (p: typeof payload) => void)(payload);
+          const result = (fn as (p: typeof payload) => void | Promise<void>)(payload);
+          if (result instanceof Promise) result.catch((err: unknown) => failed(event, owner, err));
         } catch (err) {
-          log.error({ event, owner, err }, 'event listener failed');
+          failed(event, owner, err);
         }
       }
     },

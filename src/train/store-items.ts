@@ -4,8 +4,8 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DataItem } from '../train/dataset.js';
-import { openDatabase } from './database.js';
+import type { DataItem } from './dataset.js';
+import { openDatabase } from '../store/database.js';
 
 export function loadStoreItems(dataDir: string): DataItem[] {
   if (!existsSync(join(dataDir, 'catwatch.db'))) return [];

@@ -3,7 +3,7 @@
  * Platt scaling p = sigmoid(a * logit + b) or temperature scaling p = sigmoid(logit / T), as stored. Models trained
  * now calibrate inside their score combiner (src/train/fit-combiner.ts); this only loads the old ones.
  */
-import { sigmoid } from './losses.js';
+import { sigmoid } from '../util/sigmoid.js';
 
 export type CalibrationJson =
   | { readonly kind: 'platt'; readonly a: number; readonly b: number }

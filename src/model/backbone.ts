@@ -3,20 +3,7 @@
  * trained head) and, when it knows the target class itself, a prior: its own probability that the target is there.
  */
 
-/** Packed 8-bit RGB pixels, row-major, 3 bytes per pixel, any size. */
-export interface RgbImage {
-  readonly data: Uint8Array;
-  readonly width: number;
-  readonly height: number;
-}
-
-/** A box in normalised image coordinates (0..1). */
-export interface NormBox {
-  readonly x: number;
-  readonly y: number;
-  readonly w: number;
-  readonly h: number;
-}
+import type { NormBox, RgbImage } from '../image/image.js';
 
 export interface BackboneOutput {
   /** Fixed-length feature vector (length = Backbone.embeddingDim). */

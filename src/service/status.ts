@@ -1,0 +1,74 @@
+/**
+ * The service's status snapshot: every stage's state, every camera's health, the model. Served at GET /api/status
+ * and published retained on `<base>/status` whenever it changes (so a failed optional stage, e.g. HTTP on a taken
+ * port, is visible even without HTTP). Tests and operators poll it instead of reading logs.
+ */
+import type { CameraIngestStats } from '../ingest/camera-ingest.js';
+import type { MqttPublisher } from '../publish/mqtt-publisher.js';
+import type { StageReport } from './stage-runner.js';
+
+export interface CameraStatus {
+  up: boolean;
+  connected: boolean;
+  frames: number;
+  restarts: number;
+  lastError: string | null;
+}
+
+export interface StatusSnapshot {
+  version: string;
+  startedAt: string;
+  stages: StageReport[];
+  cameras: Record<string, CameraStatus>;
+  model: { version: string | null };
+}
+
+export interface StatusDeps {
+  version: string;
+  stages: () => StageReport[];
+  cameraStats: () => Map<string, CameraIngestStats>;
+  camerasUp: () => Map<string, boolean>;
+  modelVersion: () => string | undefined;
+  publisher: MqttPublisher;
+  checkIntervalMs?: number;
+}
+
+export function createStatus(deps: StatusDeps) {
+  const startedAt = new Date().toISOString();
+  let timer: NodeJS.Timeout | undefined;
+  /** The last published snapshot without frame counts, which change all the time. */
+  let lastKey = '';
+
+  function snapshot(): StatusSnapshot {
+    const stats = deps.cameraStats();
+    const cameras: Record<string, CameraStatus> = {};
+    for (const [camera, up] of deps.camerasUp()) {
+      const s = stats.get(camera);
+      cameras[camera] = { up, connected: s?.connected ?? false, frames: s?.frames ?? 0, restarts: s?.restarts ?? 0, lastError: s?.lastError ?? null };
+    }
+    return { version: deps.version, startedAt, stages: deps.stages(), cameras, model: { version: deps.modelVersion() ?? null } };
+  }
+
+  function publishIfChanged(force = false): void {
+    const now = snapshot();
+    const key = JSON.stringify({ ...now, cameras: Object.entries(now.cameras).map(([c, s]) => [c, s.up, s.connected]) });
+    if (!force && key === lastKey) return;
+    lastKey = key;
+    deps.publisher.publishLatest(deps.publisher.topics.status, JSON.stringify(now), { retain: true, qos: 1 });
+  }
+
+  return {
+    name: 'status',
+    critical: false,
+    snapshot,
+    start() {
+      deps.publisher.onConnect(() => publishIfChanged(true));
+      timer = setInterval(() => publishIfChanged(), deps.checkIntervalMs ?? 1000);
+      timer.unref();
+    },
+    stop() {
+      clearInterval(timer);
+      timer = undefined;
+    },
+  };
+}
