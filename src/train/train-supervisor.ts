@@ -12,6 +12,7 @@ import type { Config } from '../config/schema.js';
 import type { Db } from '../store/database.js';
 import type { Logger } from '../util/log.js';
 import { isScheduleDue } from './schedule.js';
+import { parseTrainResult } from './train-result.js';
 
 /** What the supervisor reports as training runs: published on MQTT (<base>/train/state) and on the control bus. */
 export interface TrainStateUpdate {
@@ -73,14 +74,8 @@ export function createTrainSupervisor(deps: TrainSupervisorDeps) {
     proc.on('error', (err) => log.error({ err: err.message }, 'training process failed to start'));
     proc.on('exit', (code, signal) => {
       child = undefined;
-      const line = stdout.trim().split('\n').pop() ?? '';
-      let result: { version?: string; accepted?: boolean; decision?: string; metrics?: Record<string, number> } | undefined;
-      try {
-        result = line ? (JSON.parse(line) as typeof result) : undefined;
-      } catch {
-        result = undefined;
-      }
-      if (code === 0 && result?.version) {
+      const result = parseTrainResult(stdout);
+      if (code === 0 && result) {
         const state = result.accepted ? 'complete' : 'rejected';
         finishRun.run(now(), state, result.version, runId);
         log.info({ reason, version: result.version, accepted: result.accepted, decision: result.decision }, 'training finished');

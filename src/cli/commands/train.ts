@@ -7,6 +7,7 @@ import { BACKBONE_NAMES, isBackboneName } from '../../model/backbone-catalogue.j
 import { parseCommandArgs, type Command } from '../command.js';
 import { MODEL_OPTIONS, MODEL_OPTIONS_HELP, openModelContext, startPool } from '../model-context.js';
 import { createProgress } from '../progress.js';
+import { formatTrainResult } from '../../train/train-result.js';
 
 const HELP = `Usage: catwatch train [--positives DIR] [--negatives DIR]... [options]
 
@@ -94,7 +95,7 @@ export const trainCommand: Command = {
         { backbone: info, embed: (images) => pool.embed(images), cache, registry: ctx.registry, log: ctx.log, onProgress: progress.update, bundled: values['no-shipped'] || !config.train.shippedData ? undefined : loadBundledBase(ctx.registry, info.id) },
       );
       if (values.json) {
-        io.stdout.write(`${JSON.stringify({ version: result.version, accepted: result.accepted, decision: result.decision, reasons: result.gate.reasons, metrics: result.manifest.metrics, gate: result.manifest.gate, counts: result.manifest.counts, threshold: result.manifest.threshold, sourceSamples: result.sourceSamples, failed: result.failed })}\n`);
+        io.stdout.write(formatTrainResult({ version: result.version, accepted: result.accepted, decision: result.decision, reasons: result.gate.reasons, metrics: result.manifest.metrics, gate: result.manifest.gate, counts: result.manifest.counts, threshold: result.manifest.threshold, sourceSamples: result.sourceSamples, failed: result.failed }));
       } else {
         const m = result.manifest.metrics;
         io.stdout.write(`version ${result.version} (${result.accepted ? 'current' : 'NOT current'}): ${result.decision}\n`);

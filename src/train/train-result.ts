@@ -1,0 +1,37 @@
+/**
+ * The training child's result: one JSON line on stdout of `catwatch train --json`. The CLI writes it, the service's
+ * train supervisor reads it; both go through this schema, so the contract cannot drift.
+ */
+import { z } from 'zod';
+
+export const trainResultSchema = z.object({
+  version: z.string().min(1),
+  accepted: z.boolean(),
+  decision: z.string(),
+  reasons: z.array(z.string()),
+  metrics: z.record(z.string(), z.number()),
+  gate: z.unknown().optional(),
+  counts: z.unknown(),
+  threshold: z.number(),
+  sourceSamples: z.record(z.string(), z.array(z.string())),
+  failed: z.array(z.unknown()),
+});
+
+export type TrainResult = z.infer<typeof trainResultSchema>;
+
+/** The result line for stdout (validated, so a broken writer fails in the child, not silently in the service). */
+export function formatTrainResult(result: TrainResult): string {
+  return `${JSON.stringify(trainResultSchema.parse(result))}\n`;
+}
+
+/** The result in the child's stdout (its last line), or undefined when there is none or it does not match. */
+export function parseTrainResult(stdout: string): TrainResult | undefined {
+  const line = stdout.trim().split('\n').pop() ?? '';
+  if (!line) return undefined;
+  try {
+    const parsed = trainResultSchema.safeParse(JSON.parse(line));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
