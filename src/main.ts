@@ -31,29 +31,11 @@ import { createSdWatchdog } from './web/sd-watchdog.js';
 import { createEventBus, type EventBus } from './service/event-bus.js';
 import { createStageRunner, type StageRunner } from './service/stage-runner.js';
 import { createStatus, type StatusSnapshot } from './service/status.js';
+import type { Service, ServiceDeps } from './service/service.js';
 import { createFanout } from './util/fanout.js';
-import type { Logger } from './util/log.js';
 import { bundledModelsDir, packageVersion } from './util/package-root.js';
 import { createSdNotifier } from './util/sd-notify.js';
 import type { Stage } from './util/stage.js';
-
-export interface ServiceDeps {
-  config: Config;
-  /** The config file: the training child reads the same one. */
-  configPath: string;
-  /** The `catwatch` CLI script, run as the training child process. */
-  cliPath: string;
-  log: Logger;
-}
-
-export interface Service {
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  applyConfig(next: Config): Promise<void>;
-  status(): StatusSnapshot | undefined;
-  readonly bus: EventBus;
-  readonly config: ConfigStore;
-}
 
 interface Wiring { deps: ServiceDeps; store: ConfigStore; bus: EventBus; runner: StageRunner }
 

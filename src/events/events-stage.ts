@@ -47,20 +47,7 @@ export function createEventsStage(deps: EventsStageDeps) {
 
   function emit(camera: string, transitions: Transition[], scored?: ScoredFrame): void {
     for (const { type, event } of transitions) {
-      const payload: EventPayload = {
-        type,
-        id: event.id,
-        camera,
-        label: label(),
-        score: round(event.score),
-        top_score: round(event.topScore),
-        ...partsPayload(scored),
-        box: event.box,
-        start_time: event.startMs / 1000,
-        end_time: event.endMs === null ? null : event.endMs / 1000,
-        model_version: scored?.model.version ?? lastModelVersion,
-        has_snapshot: true,
-      };
+      const payload = eventPayload({ type, event, camera, label: label(), scored, modelVersion: scored?.model.version ?? lastModelVersion });
       deps.publisher.publishDurable(deps.publisher.topics.events, JSON.stringify(payload));
       log.info({ camera, type, id: event.id, score: payload.score }, 'event');
       if (type === 'new') setState(camera, 'ON');
@@ -109,6 +96,24 @@ export function createEventsStage(deps: EventsStageDeps) {
       // Hysteresis settings apply to new trackers; open events finish under the settings they started with.
       for (const [camera, t] of trackers) if (!t.active()) trackers.delete(camera);
     },
+  };
+}
+
+function eventPayload(o: { type: EventPayload['type']; event: Transition['event']; camera: string; label: string; scored: ScoredFrame | undefined; modelVersion: string }): EventPayload {
+  const { event } = o;
+  return {
+    type: o.type,
+    id: event.id,
+    camera: o.camera,
+    label: o.label,
+    score: round(event.score),
+    top_score: round(event.topScore),
+    ...partsPayload(o.scored),
+    box: event.box,
+    start_time: event.startMs / 1000,
+    end_time: event.endMs === null ? null : event.endMs / 1000,
+    model_version: o.modelVersion,
+    has_snapshot: true,
   };
 }
 

@@ -9,7 +9,7 @@ import { ffmpegMissing } from './ffmpeg-version.js';
 import type { CameraConfig } from '../config/schema.js';
 import type { Logger } from '../util/log.js';
 import { redactUrl } from '../util/log.js';
-import { CatwatchError, errorMessage } from '../util/errors.js';
+import { errorMessage } from '../util/errors.js';
 import { buildFfmpegArgs, frameBytes, resolveFfmpegInput } from './ffmpeg-args.js';
 import { createBackoff } from './backoff.js';
 import { createStderrTail } from './stderr-tail.js';
