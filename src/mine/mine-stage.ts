@@ -7,7 +7,8 @@
 import type { Config } from '../config/schema.js';
 import type { ScoredFrame } from '../score/score-stage.js';
 import type { Logger } from '../util/log.js';
-import type { SampleRecord, SampleStore } from '../store/sample-store.js';
+import type { SampleStore } from '../store/sample-store.js';
+import type { SampleRecord } from '../store/sample-rows.js';
 import { createMinePolicy, type Candidate } from './mine-policy.js';
 import { dHash, hashToHex } from './perceptual-hash.js';
 

@@ -5,7 +5,8 @@
  */
 import { z } from 'zod';
 import type { SampleSetPayload } from '../publish/topics.js';
-import { SAMPLE_STATES, type SampleStore } from '../store/sample-store.js';
+import type { SampleStore } from '../store/sample-store.js';
+import { SAMPLE_STATES } from '../store/sample-rows.js';
 import type { Logger } from '../util/log.js';
 
 const payloadSchema = z.strictObject({

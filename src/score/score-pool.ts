@@ -77,63 +77,35 @@ export function createScorePool(deps: ScorePoolDeps): ScorePool {
       inFlight.set(id, batch);
       slot.busy = true;
       slot.batchId = id;
-      // Copy into transferable buffers: the caller's frame buffer stays usable and is not detached. `new Uint8Array`
-      // copies; a Node Buffer's own slice() would be a view sharing (and then detaching) the frame's memory.
-      const images = batch.map((p) => ({ data: new Uint8Array(p.image.data).buffer as ArrayBuffer, width: p.image.width, height: p.image.height }));
-      slot.worker.postMessage({ id, images } satisfies EmbedRequest, images.map((i) => i.data));
+      postBatch(slot.worker, id, batch);
     }
   }
 
   function onMessage(slot: Slot, msg: WorkerMessage): void {
-    if (msg.type === 'pong') {
-      slot.pongs.get(msg.n)?.();
-      slot.pongs.delete(msg.n);
-      return;
-    }
+    if (msg.type === 'pong') return answerPing(slot, msg.n);
     if (msg.type !== 'result' && msg.type !== 'error') return;
     slot.busy = false;
     slot.batchId = undefined;
     const batch = inFlight.get(msg.id) ?? [];
     inFlight.delete(msg.id);
-    if (msg.type === 'result') {
-      recentMs.push(msg.ms / Math.max(1, batch.length));
-      if (recentMs.length > 500) recentMs.splice(0, recentMs.length - 500);
-      batch.forEach((p, i) => p.resolve(msg.outputs[i]));
-    } else {
-      for (const p of batch) p.reject(new Error(msg.message));
-    }
+    if (msg.type === 'result') recordMs(recentMs, msg.ms / Math.max(1, batch.length));
+    settle(batch, msg);
     dispatch();
   }
 
-  function spawn(index: number, threads: number): Promise<{ slot: Slot; info: BackboneInfo }> {
-    const init: WorkerInit = { spec: { ...deps.spec, threads }, logLevel: log.level, workerId: index };
-    const worker = new Worker(new URL('./score-worker.js', import.meta.url), { workerData: init, resourceLimits: { stackSizeMb: workerStackMb(commandLineBytes()) } });
-    const slot: Slot = { worker, busy: false, pongs: new Map() };
-    return new Promise((resolve, reject) => {
-      const onFirst = (msg: WorkerMessage): void => {
-        if (msg.type === 'ready') {
-          worker.off('message', onFirst);
-          worker.on('message', (m: WorkerMessage) => onMessage(slot, m));
-          resolve({ slot, info: { id: msg.id, runtime: msg.runtime, embeddingDim: msg.embeddingDim, hasPrior: msg.hasPrior } });
-        } else if (msg.type === 'fatal') {
-          reject(new Error(`backbone failed to load: ${msg.message}`));
-          void worker.terminate();
-        }
-      };
-      worker.on('message', onFirst);
-      worker.on('error', (err) => {
-        log.error({ worker: index, err }, 'score worker crashed');
-        reject(err);
-        // Fail its batch; the pool keeps running on the remaining workers.
-        if (slot.batchId !== undefined) {
-          for (const p of inFlight.get(slot.batchId) ?? []) p.reject(err);
-          inFlight.delete(slot.batchId);
-        }
-        const i = slots.indexOf(slot);
-        if (i >= 0) slots.splice(i, 1);
-      });
-    });
+  function onCrash(slot: Slot, index: number, err: Error): void {
+    log.error({ worker: index, err }, 'score worker crashed');
+    // Fail its batch; the pool keeps running on the remaining workers.
+    if (slot.batchId !== undefined) {
+      for (const p of inFlight.get(slot.batchId) ?? []) p.reject(err);
+      inFlight.delete(slot.batchId);
+    }
+    const i = slots.indexOf(slot);
+    if (i >= 0) slots.splice(i, 1);
   }
+
+  const spawn = (index: number, threads: number): Promise<{ slot: Slot; info: BackboneInfo }> =>
+    spawnWorker({ spec: { ...deps.spec, threads }, logLevel: log.level, workerId: index }, onMessage, (slot, err) => onCrash(slot, index, err));
 
   return {
     async start() {
@@ -151,16 +123,7 @@ export function createScorePool(deps: ScorePoolDeps): ScorePool {
     async stop() {
       stopping = true;
       for (const p of queue.splice(0)) p.reject(new Error('score pool stopped'));
-      // Ask each worker to release its backbone (native sessions must be freed on their own thread: terminating a
-      // worker inside ONNX Runtime can abort the process), then terminate whatever has not exited in time.
-      await Promise.all(
-        slots.splice(0).map(async (s) => {
-          const exited = new Promise<void>((resolve) => s.worker.once('exit', () => resolve()));
-          s.worker.postMessage({ type: 'close' });
-          const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), CLOSE_TIMEOUT_MS).unref());
-          if ((await Promise.race([exited, timer])) === 'timeout') await s.worker.terminate();
-        }),
-      );
+      await Promise.all(slots.splice(0).map(closeWorker));
       for (const batch of inFlight.values()) for (const p of batch) p.reject(new Error('score pool stopped'));
       inFlight.clear();
     },
@@ -177,6 +140,11 @@ export function createScorePool(deps: ScorePoolDeps): ScorePool {
     ping: (timeoutMs) => pingAll(slots, nextPing++, timeoutMs),
     stats: () => ({ queueDepth: queue.length, workers: slots.length, busy: slots.filter((s) => s.busy).length, rejected, inferenceMs: [...recentMs] }),
   };
+}
+
+function answerPing(slot: Slot, n: number): void {
+  slot.pongs.get(n)?.();
+  slot.pongs.delete(n);
 }
 
 function pingOne(slot: Slot, n: number, timeoutMs: number): Promise<boolean> {
@@ -197,4 +165,57 @@ async function pingAll(slots: readonly Slot[], n: number, timeoutMs: number): Pr
   if (slots.length === 0) return false;
   const answers = await Promise.all(slots.map((slot) => pingOne(slot, n, timeoutMs)));
   return answers.every(Boolean);
+}
+
+/** Starts a worker; resolves once its backbone loaded (rejects when it could not). */
+function spawnWorker(init: WorkerInit, onMessage: (slot: Slot, msg: WorkerMessage) => void, onCrash: (slot: Slot, err: Error) => void): Promise<{ slot: Slot; info: BackboneInfo }> {
+  const worker = new Worker(new URL('./score-worker.js', import.meta.url), { workerData: init, resourceLimits: { stackSizeMb: workerStackMb(commandLineBytes()) } });
+  const slot: Slot = { worker, busy: false, pongs: new Map() };
+  return new Promise((resolve, reject) => {
+    const onFirst = (msg: WorkerMessage): void => {
+      if (msg.type === 'ready') {
+        worker.off('message', onFirst);
+        worker.on('message', (m: WorkerMessage) => onMessage(slot, m));
+        resolve({ slot, info: { id: msg.id, runtime: msg.runtime, embeddingDim: msg.embeddingDim, hasPrior: msg.hasPrior } });
+      } else if (msg.type === 'fatal') {
+        reject(new Error(`backbone failed to load: ${msg.message}`));
+        void worker.terminate();
+      }
+    };
+    worker.on('message', onFirst);
+    worker.on('error', (err) => {
+      reject(err);
+      onCrash(slot, err);
+    });
+  });
+}
+
+/**
+ * Asks a worker to release its backbone (native sessions must be freed on their own thread: terminating a worker
+ * inside ONNX Runtime can abort the process), then terminates it if it has not exited in time.
+ */
+async function closeWorker(slot: Slot): Promise<void> {
+  const exited = new Promise<void>((resolve) => slot.worker.once('exit', () => resolve()));
+  slot.worker.postMessage({ type: 'close' });
+  const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), CLOSE_TIMEOUT_MS).unref());
+  if ((await Promise.race([exited, timer])) === 'timeout') await slot.worker.terminate();
+}
+
+function postBatch(worker: Worker, id: number, batch: readonly Pending[]): void {
+  // Copy into transferable buffers: the caller's frame buffer stays usable and is not detached. `new Uint8Array`
+  // copies; a Node Buffer's own slice() would be a view sharing (and then detaching) the frame's memory.
+  const images = batch.map((p) => ({ data: new Uint8Array(p.image.data).buffer as ArrayBuffer, width: p.image.width, height: p.image.height }));
+  worker.postMessage({ id, images } satisfies EmbedRequest, images.map((i) => i.data));
+}
+
+const RECENT_MS_KEPT = 500;
+
+function recordMs(recentMs: number[], ms: number): void {
+  recentMs.push(ms);
+  if (recentMs.length > RECENT_MS_KEPT) recentMs.splice(0, recentMs.length - RECENT_MS_KEPT);
+}
+
+function settle(batch: readonly Pending[], msg: Extract<WorkerMessage, { type: 'result' | 'error' }>): void {
+  if (msg.type === 'result') batch.forEach((p, i) => p.resolve(msg.outputs[i]));
+  else for (const p of batch) p.reject(new Error(msg.message));
 }

@@ -65,6 +65,31 @@ function toFrame(region: NormBox, inner: NormBox): NormBox {
   return { x: region.x + inner.x * region.w, y: region.y + inner.y * region.h, w: inner.w * region.w, h: inner.h * region.h };
 }
 
+/** Crops the job's regions (plus the full frame when due), embeds them in one call, keeps the best region. */
+async function scoreJob(job: ScoreJob, current: TargetModel, embed: ScoreStageDeps['embed'], now: () => number): Promise<ScoredFrame> {
+  const boxes = job.fullFrame ? [FULL, ...job.regions] : job.regions;
+  const crops = boxes.map((b) => (b === FULL ? job.frame : cropRgb(job.frame, regionPixels(job.frame, b))));
+  const started = now();
+  const outputs = await embed(crops);
+  const inferenceMs = now() - started;
+  const explained = outputs.map((out) => current.explain(out));
+  const regions = explained.map((parts, i) => ({ box: boxes[i], score: parts.score }));
+  let best = 0;
+  for (let i = 1; i < regions.length; i++) if (regions[i].score > regions[best].score) best = i;
+  const top = outputs[best];
+  return {
+    frame: job.frame,
+    score: regions[best].score,
+    parts: explained[best],
+    box: top.box ? toFrame(boxes[best], top.box) : boxes[best],
+    regions,
+    embedding: top.embedding,
+    crop: crops[best],
+    model: current,
+    inferenceMs,
+  };
+}
+
 export function createScoreStage(deps: ScoreStageDeps) {
   const log = deps.log.child({ component: 'score' });
   const now = deps.now ?? Date.now;
@@ -73,29 +98,10 @@ export function createScoreStage(deps: ScoreStageDeps) {
   let stopped = false;
 
   async function run(job: ScoreJob, state: CameraState, current: TargetModel): Promise<void> {
-    const boxes = job.fullFrame ? [FULL, ...job.regions] : job.regions;
-    const crops = boxes.map((b) => (b === FULL ? job.frame : cropRgb(job.frame, regionPixels(job.frame, b))));
-    const started = now();
-    const outputs = await deps.embed(crops);
-    const inferenceMs = now() - started;
-    const explained = outputs.map((out) => current.explain(out));
-    const regions = explained.map((parts, i) => ({ box: boxes[i], score: parts.score }));
-    let best = 0;
-    for (let i = 1; i < regions.length; i++) if (regions[i].score > regions[best].score) best = i;
+    const scored = await scoreJob(job, current, deps.embed, now);
     state.scored++;
-    state.regions += boxes.length;
-    const top = outputs[best];
-    deps.onScored({
-      frame: job.frame,
-      score: regions[best].score,
-      parts: explained[best],
-      box: top.box ? toFrame(boxes[best], top.box) : boxes[best],
-      regions,
-      embedding: top.embedding,
-      crop: crops[best],
-      model: current,
-      inferenceMs,
-    });
+    state.regions += scored.regions.length;
+    deps.onScored(scored);
   }
 
   /** Cameras with a waiting job, in the order they will be served (round robin). */

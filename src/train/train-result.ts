@@ -9,7 +9,8 @@ export const trainResultSchema = z.object({
   accepted: z.boolean(),
   decision: z.string(),
   reasons: z.array(z.string()),
-  metrics: z.record(z.string(), z.number()),
+  /** JSON has no NaN: a metric that could not be computed (e.g. precision with no positive call) is null. */
+  metrics: z.record(z.string(), z.number().nullable()),
   gate: z.unknown().optional(),
   counts: z.unknown(),
   threshold: z.number(),
@@ -20,8 +21,10 @@ export const trainResultSchema = z.object({
 export type TrainResult = z.infer<typeof trainResultSchema>;
 
 /** The result line for stdout (validated, so a broken writer fails in the child, not silently in the service). */
-export function formatTrainResult(result: TrainResult): string {
-  return `${JSON.stringify(trainResultSchema.parse(result))}\n`;
+export function formatTrainResult(result: TrainResult | (Omit<TrainResult, 'metrics'> & { metrics: Record<string, number> })): string {
+  const line = JSON.stringify(result);
+  trainResultSchema.parse(JSON.parse(line));
+  return `${line}\n`;
 }
 
 /** The result in the child's stdout (its last line), or undefined when there is none or it does not match. */

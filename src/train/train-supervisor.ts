@@ -57,41 +57,21 @@ export function createTrainSupervisor(deps: TrainSupervisorDeps) {
     const runId = Number(insertRun.run(now(), reason).lastInsertRowid);
     log.info({ reason }, 'training started');
     deps.onState({ state: 'running', reason });
-    const proc = spawn(process.execPath, [deps.cliPath, 'train', '--config', deps.configPath, '--json', '--reason', reason], {
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      env: { ...process.env, CATWATCH_LOG_LEVEL: 'warn' },
-    });
-    child = proc;
-    try {
-      if (proc.pid) setPriority(proc.pid, config.train.nice);
-    } catch (err) {
-      log.warn({ err: (err as Error).message }, 'could not lower the training priority');
-    }
-    let stdout = '';
-    let stderr = '';
-    proc.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
-    proc.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-    proc.on('error', (err) => log.error({ err: err.message }, 'training process failed to start'));
-    proc.on('exit', (code, signal) => {
+    const proc = spawnTrainChild({ cliPath: deps.cliPath, configPath: deps.configPath, reason, nice: config.train.nice, log }, (exit) => {
       child = undefined;
-      const result = parseTrainResult(stdout);
-      if (code === 0 && result) {
-        const state = result.accepted ? 'complete' : 'rejected';
-        finishRun.run(now(), state, result.version, runId);
-        log.info({ reason, version: result.version, accepted: result.accepted, decision: result.decision }, 'training finished');
-        deps.onState({ state, reason, version: result.version, message: result.decision, metrics: pickNumbers(result.metrics) });
-      } else {
-        const message = stderr.trim().split('\n').filter(Boolean).pop() ?? `exit ${code ?? signal}`;
-        finishRun.run(now(), 'failed', null, runId);
-        if (!stopping) log.error({ reason, code, signal, message }, 'training failed');
-        deps.onState({ state: 'failed', reason, message });
-      }
+      const { code, signal } = exit;
+      const outcome = trainOutcome(exit);
+      finishRun.run(now(), outcome.state, outcome.version ?? null, runId);
+      if (outcome.state !== 'failed') log.info({ reason, version: outcome.version, state: outcome.state, decision: outcome.message }, 'training finished');
+      else if (!stopping) log.error({ reason, code, signal, message: outcome.message }, 'training failed');
+      deps.onState({ ...outcome, reason });
       if (queued && !stopping) {
         const next = queued;
         queued = undefined;
         launch(next);
       }
     });
+    child = proc;
   }
 
   function checkPeriodic(): void {
@@ -137,12 +117,7 @@ export function createTrainSupervisor(deps: TrainSupervisorDeps) {
     async stop() {
       stopping = true;
       clearInterval(timer);
-      const proc = child;
-      if (!proc) return;
-      const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-      proc.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
-      if (proc.exitCode === null) proc.kill('SIGKILL');
+      if (child) await stopChild(child);
     },
     request,
     running: () => child !== undefined,
@@ -153,8 +128,55 @@ export function createTrainSupervisor(deps: TrainSupervisorDeps) {
   };
 }
 
-function pickNumbers(metrics: Record<string, number> | undefined): Record<string, number> | undefined {
+/** SIGTERM, and SIGKILL when it has not exited within 2 s. */
+async function stopChild(proc: ChildProcess): Promise<void> {
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  proc.kill('SIGTERM');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
+  if (proc.exitCode === null) proc.kill('SIGKILL');
+}
+
+/**
+ * Starts `catwatch train --json` as a low-priority child with an IPC channel (it dies with the service); calls
+ * `onExit` with its exit status, its stdout and the tail of its stderr.
+ */
+function spawnTrainChild(
+  opts: { cliPath: string; configPath: string; reason: string; nice: number; log: Logger },
+  onExit: (exit: { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }) => void,
+): ChildProcess {
+  const proc = spawn(process.execPath, [opts.cliPath, 'train', '--config', opts.configPath, '--json', '--reason', opts.reason], {
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    env: { ...process.env, CATWATCH_LOG_LEVEL: 'warn' },
+  });
+  try {
+    if (proc.pid) setPriority(proc.pid, opts.nice);
+  } catch (err) {
+    opts.log.warn({ err: (err as Error).message }, 'could not lower the training priority');
+  }
+  let stdout = '';
+  let stderr = '';
+  proc.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+  proc.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  proc.on('error', (err) => opts.log.error({ err: err.message }, 'training process failed to start'));
+  proc.on('exit', (code, signal) => onExit({ code, signal, stdout, stderr }));
+  return proc;
+}
+
+/**
+ * How a training child ended: `complete` (a new current version) or `rejected` (saved, the gate kept the old one)
+ * when it exited 0 with a valid result line; otherwise `failed`, with its last stderr line (or exit code or signal).
+ */
+export function trainOutcome(exit: { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }): Omit<TrainStateUpdate, 'reason'> & { state: 'complete' | 'rejected' | 'failed' } {
+  const result = parseTrainResult(exit.stdout);
+  if (exit.code === 0 && result) {
+    return { state: result.accepted ? 'complete' : 'rejected', version: result.version, message: result.decision, metrics: pickNumbers(result.metrics) };
+  }
+  const message = exit.stderr.trim().split('\n').filter(Boolean).pop() ?? (exit.code === 0 ? 'no valid result line' : `exit ${exit.code ?? exit.signal}`);
+  return { state: 'failed', message };
+}
+
+function pickNumbers(metrics: Record<string, number | null> | undefined): Record<string, number> | undefined {
   if (!metrics) return undefined;
   const keys = ['auroc', 'priorAuroc', 'baselineAuroc', 'fprAt95Tpr', 'nearFprAt95Tpr', 'farFprAt95Tpr', 'threshold', 'precision', 'recall', 'fprAtThreshold'];
-  return Object.fromEntries(keys.filter((k) => Number.isFinite(metrics[k])).map((k) => [k, metrics[k]]));
+  return Object.fromEntries(keys.flatMap((k) => { const v = metrics[k]; return typeof v === 'number' && Number.isFinite(v) ? [[k, v]] : []; }));
 }

@@ -5,12 +5,13 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { startService, type ServiceHarness } from '../helpers/service.js';
 import { skipWithoutShared, videoDir } from '../helpers/paths.js';
+import { pollUntil } from '../helpers/poll.js';
 import { BACKBONE, modelsList, samplesList, storeIntegrity, trainStates, weakModelSetup, type WeakModelSetup } from '../helpers/training.js';
 
 const CLIP = join(videoDir, 'nocat_bottles_table_intel.mp4');
@@ -44,6 +45,21 @@ function trainingProcesses(configPath: string): number[] {
   return pids;
 }
 
+/** The files a process holds open. */
+function openFiles(pid: number): string[] {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).map((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`);
+      } catch {
+        return '';
+      }
+    });
+  } catch {
+    return [];
+  }
+}
+
 function start(extra: Record<string, unknown> = {}): Promise<ServiceHarness> {
   return startService({
     brokerUrl: broker.url,
@@ -62,16 +78,13 @@ function start(extra: Record<string, unknown> = {}): Promise<ServiceHarness> {
 test('kill -9 during sample writes: after a restart the store passes its integrity check', { skip: skipWithoutShared(), timeout: 120_000 }, async (t) => {
   const reports: string[] = [];
   for (let round = 1; round <= 3; round++) {
-    const svc = await start();
+    // Counted before the service starts, so samples it writes early are not taken as already there.
     const before = (await samplesList(setup.dataDir)).total;
+    const svc = await start();
     try {
       await svc.waitFor(() => /"msg":"sample store ready"/.test(svc.output()), 60_000, 'the sample store');
-      // Writes go on continuously; kill at a different moment each round.
-      const deadline = Date.now() + 30_000;
-      while ((await samplesList(setup.dataDir)).total < before + 5) {
-        if (Date.now() > deadline) throw new Error(`no samples written:\n${svc.output().slice(-3000)}`);
-        await sleep(500);
-      }
+      await pollUntil('5 samples written', 30_000, async () => ((await samplesList(setup.dataDir)).total >= before + 5 ? true : undefined), () => svc.output());
+      // Writes go on continuously; kill at a different moment each round (a deliberate kill point, not a wait).
       await sleep(137 * round);
     } finally {
       await svc.kill9();
@@ -86,7 +99,10 @@ test('kill -9 during sample writes: after a restart the store passes its integri
   const svc = await start();
   try {
     await svc.waitFor(() => /"msg":"sample store ready"/.test(svc.output()), 60_000, 'the sample store');
-    await sleep(2000);
+    // Mining goes on after the recovery: the store grows past what the recovery kept.
+    const kept = Number(/"samples":(\d+)[^\n]*"msg":"sample store ready"/.exec(svc.output())?.[1]);
+    assert.ok(Number.isInteger(kept), 'the recovery logs how many samples it kept');
+    await pollUntil('new samples after the recovery', 30_000, async () => ((await samplesList(setup.dataDir)).total > kept ? true : undefined), () => svc.output());
   } finally {
     await svc.stop();
   }
@@ -114,15 +130,23 @@ test('kill -9 during a training: the previous model stays current and the traini
     await client.publishAsync('catwatch/train/set', '', { qos: 1 });
     await client.endAsync();
     await svc.waitFor(() => trainStates(svc.messages).some((s) => s.state === 'running'), 30_000, 'train/state running');
-    await sleep(2000);
-    children = trainingProcesses(svc.configPath);
+    // The state is published at the spawn, before the child has even started up: wait (not a fixed time, in which
+    // a fast training could already have finished) for the child to be training, i.e. holding its embedding cache
+    // open, then kill at once.
+    const cache = join(setup.dataDir, 'embeddings.db');
+    children = await pollUntil('the training child to be training (its embedding cache open)', 30_000, () => {
+      const pids = trainingProcesses(svc.configPath);
+      return pids.length > 0 && pids.every((pid) => openFiles(pid).includes(cache)) ? pids : undefined;
+    });
     assert.equal(children.length, 1, 'the training child runs');
     assert.ok(!trainStates(svc.messages).some((s) => s.state !== 'running'), 'still training when killed');
   } finally {
     await svc.kill9();
   }
-  const deadline = Date.now() + 10_000;
-  while (trainingProcesses(svc.configPath).length > 0 && Date.now() < deadline) await sleep(100);
+  // Not vacuous: the service died before the training finished (no result was logged or published).
+  assert.doesNotMatch(svc.output(), /"msg":"(training finished|model activated|training failed)"/, 'the training had not finished before the kill');
+  assert.ok(!trainStates(svc.messages).some((s) => s.state !== 'running'), 'no training result was published before the kill');
+  await pollUntil('the training child to die with the service', 10_000, () => (trainingProcesses(svc.configPath).length === 0 ? true : undefined)).catch(() => undefined);
   assert.deepEqual(trainingProcesses(svc.configPath), [], `training child ${children.join(',')} outlived the service`);
   const list = await modelsList(setup.cliConfig);
   assert.equal(list.current, previous, 'the previous model is still current');

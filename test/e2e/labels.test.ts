@@ -12,6 +12,7 @@ import { parse, stringify } from 'yaml';
 import { runCli } from '../helpers/cli.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { startService } from '../helpers/service.js';
+import { pollUntil } from '../helpers/poll.js';
 import { skipWithoutShared, videoDir } from '../helpers/paths.js';
 import { BACKBONE, samplesList, trainCli, weakModelSetup } from '../helpers/training.js';
 
@@ -23,8 +24,6 @@ before(async () => {
 after(async () => {
   await broker?.stop();
 });
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('labelling samples positive via the CLI and via MQTT changes the counts of the next training', { skip: skipWithoutShared(), timeout: 180_000 }, async (t) => {
   const setup = await weakModelSetup('cw-labels-');
@@ -40,18 +39,25 @@ test('labelling samples positive via the CLI and via MQTT changes the counts of 
   });
   const client = mqtt.connect(broker.url, { clientId: `test-labels-${process.pid}` });
   try {
-    const deadline = Date.now() + 60_000;
-    while ((await samplesList(setup.dataDir)).total < 6) {
-      if (Date.now() > deadline) throw new Error(`fewer than 6 samples mined:\n${svc.output().slice(-3000)}`);
-      await sleep(1000);
-    }
+    await pollUntil('6 samples mined', 60_000, async () => ((await samplesList(setup.dataDir)).total >= 6 ? true : undefined), () => svc.output());
     // Stop mining (a live config change) so the counts below are exact; undecided candidates settle within ~3 s.
     const config = parse(readFileSync(svc.configPath, 'utf8')) as Record<string, Record<string, unknown>>;
     writeFileSync(svc.configPath, stringify({ ...config, mine: { ...config.mine, enabled: false } }));
     await svc.waitFor(() => /"changed":\[[^\]]*"mine\.enabled"[^\n]*"msg":"config reloaded"/.test(svc.output()), 10_000, 'mining to be switched off');
-    await sleep(5000);
-    const mined = await samplesList(setup.dataDir);
-    await sleep(2000);
+    // Undecided candidates settle within ~3 s of the switch: poll until the count has stopped moving (unchanged for
+    // 2 s, at least 4 s after the reload). If mining went on, it never settles and this times out.
+    const reloadedAt = Date.now();
+    let last = -1;
+    let lastChangeAt = reloadedAt;
+    const mined = await pollUntil('the sample count to settle after mining was switched off', 30_000, async () => {
+      const list = await samplesList(setup.dataDir);
+      if (list.total !== last) {
+        last = list.total;
+        lastChangeAt = Date.now();
+        return undefined;
+      }
+      return Date.now() - lastChangeAt >= 2000 && Date.now() - reloadedAt >= 4000 ? list : undefined;
+    }, () => svc.output());
     assert.equal((await samplesList(setup.dataDir)).total, mined.total, 'no more samples after mining was switched off');
     const n = mined.total;
 

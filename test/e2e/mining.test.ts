@@ -11,6 +11,7 @@ import { hammingDistance, hashFromHex } from '../../src/mine/perceptual-hash.js'
 import { walkFiles } from '../../src/store/sample-files.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { startService, type ServiceHarness } from '../helpers/service.js';
+import { pollUntil } from '../helpers/poll.js';
 import { skipWithoutShared, videoDir } from '../helpers/paths.js';
 import { BACKBONE, samplesList, storeIntegrity, weakModelSetup, type SamplesList, type WeakModelSetup } from '../helpers/training.js';
 
@@ -34,7 +35,13 @@ after(async () => {
   await broker?.stop();
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Frames the service has read from a camera, from GET /api/status. */
+async function framesOf(svc: ServiceHarness, camera: string): Promise<number> {
+  const res = await fetch(`http://127.0.0.1:${svc.httpPort}/api/status`);
+  const frames = ((await res.json()) as { cameras: Record<string, { frames: number }> }).cameras[camera]?.frames;
+  if (typeof frames !== 'number') throw new Error(`no frame count for ${camera}`);
+  return frames;
+}
 
 /** Samples the quota deleted, from the service's log. */
 function deletedIn(output: string): number {
@@ -59,13 +66,10 @@ function start(mine: Record<string, unknown>, size: { width: number; height: num
 }
 
 async function waitForSamples(svc: ServiceHarness, atLeast: number, timeoutMs: number): Promise<SamplesList> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  return pollUntil(`${atLeast} samples mined`, timeoutMs, async () => {
     const list = await samplesList(setup.dataDir);
-    if (list.total >= atLeast) return list;
-    if (Date.now() > deadline) throw new Error(`only ${list.total} samples mined after ${timeoutMs} ms; service output:\n${svc.output().slice(-8000)}`);
-    await sleep(1000);
-  }
+    return list.total >= atLeast ? list : undefined;
+  }, () => svc.output());
 }
 
 test('a clip the model fires on fills the store with deduplicated samples, at most maxPerCameraPerHour', { skip: skipWithoutShared(), timeout: 120_000 }, async (t) => {
@@ -75,7 +79,11 @@ test('a clip the model fires on fills the store with deduplicated samples, at mo
     await waitForSamples(svc, MAX_PER_HOUR, 60_000);
     // One more loop of the clip: the model keeps firing (events), but the hour's allowance is used up.
     const eventsBefore = svc.events().length;
-    await sleep(CLIP_MS);
+    const framesBefore = await framesOf(svc, 'table');
+    // A whole loop of the clip read (detectFps 5) and new events, polled with a deadline.
+    await pollUntil('one more loop of the clip, with new events', CLIP_MS + 30_000, async () =>
+      (await framesOf(svc, 'table')) >= framesBefore + (CLIP_MS / 1000) * 5 && svc.events().length > eventsBefore ? true : undefined,
+      () => svc.output());
     assert.ok(svc.events().length > eventsBefore, 'the model keeps firing on the clip');
     list = await samplesList(setup.dataDir);
   } finally {

@@ -17,6 +17,7 @@ import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { startService, type ServiceHarness } from '../helpers/service.js';
 import { skipWithoutShared, videoDir } from '../helpers/paths.js';
 import { runCli } from '../helpers/cli.js';
+import { pollUntil } from '../helpers/poll.js';
 import { BACKBONE, WEAK_SET, dataDirWithBackbone, makeHeldOutSet, makeTrainingSet, modelsList, samplesList, trainStates, weakModelSetup, writeCliConfig, type TrainingSet } from '../helpers/training.js';
 
 const CLIP = join(videoDir, 'nocat_bottles_table_intel.mp4');
@@ -66,6 +67,20 @@ function editConfig(svc: ServiceHarness, section: string, patch: Record<string, 
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Frames the service has read from a camera, from GET /api/status. */
+async function framesOf(svc: ServiceHarness, camera: string): Promise<number> {
+  const res = await fetch(`http://127.0.0.1:${svc.httpPort}/api/status`);
+  const frames = ((await res.json()) as { cameras: Record<string, { frames: number }> }).cameras[camera]?.frames;
+  if (typeof frames !== 'number') throw new Error(`no frame count for ${camera}`);
+  return frames;
+}
+
+/** Polls until the camera has read one whole loop of the clip (detectFps 5) from now. */
+async function oneLoopOfTheClip(svc: ServiceHarness, what: string): Promise<void> {
+  const from = await framesOf(svc, 'table');
+  await pollUntil(what, CLIP_MS + 30_000, async () => ((await framesOf(svc, 'table')) >= from + (CLIP_MS / 1000) * 5 ? true : undefined), () => svc.output());
+}
+
 async function scoreFiles(configPath: string, version: string, files: string[]): Promise<Map<string, { score: number; head: number }>> {
   const r = await runCli(['score', '--json', '--config', configPath, '--model', version, ...files], { timeoutMs: 60_000 });
   if (r.code !== 0) throw new Error(`catwatch score failed (${r.code}): ${r.stderr.slice(-2000)}`);
@@ -94,7 +109,7 @@ test('a train.request change retrains on the mined samples; the service swaps to
   try {
     await svc.waitFor(() => /camera connected/.test(svc.output()), 60_000, 'the camera');
     const beforeFrom = Date.now();
-    await sleep(CLIP_MS);
+    await oneLoopOfTheClip(svc, 'one loop of the clip under the weak model');
     const beforeEvents = newEvents(svc, weakVersion, beforeFrom, Date.now());
     const mined = await samplesList(dataDir);
     assert.ok(beforeEvents.length > 0, 'the weak model raises events on the clip without a cat');
@@ -126,7 +141,7 @@ test('a train.request change retrains on the mined samples; the service swaps to
 
     await svc.waitFor(() => new RegExp(`"to":"${done.version}"[^\\n]*"msg":"model swapped"`).test(svc.output()), 15_000, 'the model swap');
     const afterFrom = Date.now();
-    await sleep(CLIP_MS);
+    await oneLoopOfTheClip(svc, 'one loop of the clip under the retrained model');
     const afterEvents = newEvents(svc, done.version, afterFrom, Date.now());
     const stats = svc.messages.filter((m) => m.topic === 'catwatch/stats').map((m) => JSON.parse(m.payload.toString()) as { model_version: string });
     assert.equal(stats.at(-1)?.model_version, done.version, 'stats report the new version');
@@ -177,13 +192,7 @@ test('fresh folder, positives only, a few mined negatives, config-triggered retr
   });
   try {
     await svc.waitFor(() => /camera connected/.test(svc.output()), 60_000, 'the camera');
-    const deadline = Date.now() + 60_000;
-    let mined = 0;
-    while (mined < 3 && Date.now() < deadline) {
-      await sleep(1000);
-      mined = (await samplesList(dataDir)).total;
-    }
-    assert.ok(mined >= 3, `samples mined from the cat-free camera: ${mined}`);
+    await pollUntil('3 samples mined from the cat-free camera', 60_000, async () => ((await samplesList(dataDir)).total >= 3 ? true : undefined), () => svc.output());
     editConfig(svc, 'train', { request: 'positives-only' });
     await svc.waitFor(() => trainStates(svc.messages).some((s) => ['complete', 'rejected', 'failed'].includes(s.state)), 180_000, 'the training to finish');
     const done = trainStates(svc.messages).find((s) => s.state !== 'running');
@@ -229,7 +238,8 @@ test('MQTT train/set starts a training; a trigger during it is queued once', { s
     await client.publishAsync('catwatch/train/set', '', { qos: 1 });
     await client.publishAsync('catwatch/train/set', '', { qos: 1 });
     await svc.waitFor(() => trainStates(svc.messages).filter((s) => s.state !== 'running').length >= 2, 120_000, 'two trainings to finish');
-    await sleep(3000);
+    // Negative check (the thing under test, 1 s): no third training starts after the queued one.
+    await sleep(1000);
     const states = trainStates(svc.messages);
     assert.deepEqual(states.map((s) => s.state === 'running' ? 'running' : 'done'), ['running', 'done', 'running', 'done'], JSON.stringify(states));
     assert.ok(states.every((s) => s.reason === 'mqtt train/set'));

@@ -59,6 +59,9 @@ export const trainCommand: Command = {
     if (process.send) {
       process.on('disconnect', () => process.exit(1));
       process.channel?.unref();
+      // The service may have died while this process was still loading: the channel is then already closed and no
+      // 'disconnect' will come.
+      if (!process.connected) process.exit(1);
     }
     const ctx = openModelContext(values, { quiet: Boolean(values.json) });
     const { config } = ctx;
