@@ -66,7 +66,7 @@ function pipeline({ deps, store, bus, runner }: Wiring): { stages: Array<Stage<C
   const health = createHealth({ config, cameraStats: () => cameras.stats(), modelVersion });
   const stats = createStatsReporter({ config, publisher, outbox, pool, log, cameraStats: () => cameras.stats(), scoreStats: (c) => scheduler.stats(c), modelVersion: () => modelVersion() ?? 'none' });
   const metrics = createMetrics({ cameraStats: () => cameras.stats(), droppedFrames: (c) => scheduler.stats(c).dropped, outboxDepth: () => outbox.depth(), camerasUp: () => health.camerasUp(), stages: () => runner.reports() });
-  const status = createStatus({ version: packageVersion(), stages: () => runner.reports(), cameraStats: () => cameras.stats(), camerasUp: () => health.camerasUp(), modelVersion, publisher });
+  const status = createStatus({ version: packageVersion(), stages: () => runner.reports(), phase: () => runner.phase(), cameraStats: () => cameras.stats(), camerasUp: () => health.camerasUp(), modelVersion, configHistory: store.history, publisher });
   const availability = createCameraAvailability({ config, publisher, camerasUp: () => health.camerasUp(), log });
   const discovery = createDiscoveryStage({ config, publisher, version: packageVersion() });
   const server = http.enabled ? createHttpServer({ ...http, health: () => health.check(), metrics: metrics.registry, status: () => status.snapshot(), log }) : undefined;

@@ -19,6 +19,15 @@ export interface ConfigStore {
   apply(next: Config): Promise<ConfigDiff>;
   /** The paths some listener applies live right now. */
   livePaths(): string[];
+  /** Records a reloaded file that was refused (invalid): the running config stays. */
+  rejected(reason: string): void;
+  /** The last reload that changed something, and the last refused one (for the status snapshot). */
+  history(): ConfigHistory;
+}
+
+export interface ConfigHistory {
+  lastChange: { atMs: number; changed: string[]; restartRequired: string[] } | null;
+  lastRejected: { atMs: number; reason: string } | null;
 }
 
 interface Subscription { paths: readonly string[]; listener: ConfigListener; owner: string }
@@ -42,6 +51,7 @@ export function createConfigStore(initial: Config, log: Logger): ConfigStore {
   const logger = log.child({ component: 'config' });
   let config = initial;
   const subscriptions = new Set<Subscription>();
+  const history: ConfigHistory = { lastChange: null, lastRejected: null };
 
   async function notify(sub: Subscription, next: Config, previous: Config): Promise<void> {
     try {
@@ -67,6 +77,7 @@ export function createConfigStore(initial: Config, log: Logger): ConfigStore {
       if (diff.restartRequired.length > 0) logger.warn({ paths: diff.restartRequired }, 'config changes need a restart to apply');
       const previous = config;
       config = keepRestartSettings(previous, next);
+      history.lastChange = { atMs: Date.now(), changed: diff.changed, restartRequired: diff.restartRequired };
       const live = diff.changed.filter((p) => !diff.restartRequired.some((r) => pathsOverlap(r, p)));
       logger.info({ changed: diff.changed, live }, 'config reloaded');
       if (isDeepStrictEqual(previous, config)) return diff;
@@ -75,5 +86,9 @@ export function createConfigStore(initial: Config, log: Logger): ConfigStore {
       return diff;
     },
     livePaths: () => [...new Set([...subscriptions].flatMap((s) => s.paths))].sort(),
+    rejected(reason) {
+      history.lastRejected = { atMs: Date.now(), reason };
+    },
+    history: () => structuredClone(history),
   };
 }

@@ -5,7 +5,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { Logger } from '../util/log.js';
-import { CatwatchError } from '../util/errors.js';
+import { CatwatchError, errorMessage } from '../util/errors.js';
 import { loadConfig } from './load-config.js';
 import type { Config } from './schema.js';
 
@@ -13,6 +13,8 @@ export interface ConfigWatcherDeps {
   path: string;
   log: Logger;
   onChange: (next: Config, trigger: 'file' | 'signal') => void;
+  /** A reloaded file was refused (the running config stays). */
+  onRejected?: (reason: string) => void;
   debounceMs?: number;
 }
 
@@ -27,6 +29,7 @@ export function createConfigWatcher(deps: ConfigWatcherDeps) {
     } catch (err) {
       if (err instanceof CatwatchError) log.error({ path: deps.path, code: err.code, details: err.details }, 'config reload rejected, keeping the running config');
       else log.error({ path: deps.path, err }, 'config reload failed');
+      deps.onRejected?.(err instanceof CatwatchError ? [err.message, ...err.details].join('; ') : errorMessage(err));
     }
   }
 

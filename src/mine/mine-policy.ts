@@ -78,6 +78,33 @@ interface CameraState<T> {
 
 export interface MinePolicyCounters { candidates: number; supported: number; overflow: number; rateLimited: number; duplicates: number; kept: number }
 
+function reasonFor(obs: ScoreObservation, bandLow: number): MineReason | undefined {
+  if (obs.score >= obs.threshold) return 'isolated-positive';
+  if (obs.score >= bandLow) return 'uncertain';
+  return undefined;
+}
+
+/** Decides the candidates selected by `done`; returns those worth keeping. */
+function settle<T>(s: CameraState<T>, done: (p: Pending<T>) => boolean): Array<Candidate<T>> {
+  const out: Array<Candidate<T>> = [];
+  s.pending = s.pending.filter((p) => {
+    if (!done(p)) return true;
+    const isolatedEnough = p.candidate.reason === 'uncertain' || p.neighbours >= MIN_NEIGHBOURS;
+    if (p.support < MIN_SUPPORT && isolatedEnough) out.push(p.candidate);
+    return false;
+  });
+  return out;
+}
+
+/** A frame at `timeMs` is a neighbour of every pending candidate within the window (a supporter when positive). */
+function countNeighbour<T>(s: CameraState<T>, timeMs: number, positive: boolean, windowMs: number): void {
+  for (const p of s.pending) {
+    if (Math.abs(timeMs - p.candidate.timeMs) > windowMs) continue;
+    p.neighbours++;
+    if (positive) p.support++;
+  }
+}
+
 export function createMinePolicy<T>(deps: MinePolicyDeps) {
   const now = deps.now ?? Date.now;
   const windowMs = deps.windowMs ?? 2000;
@@ -102,42 +129,20 @@ export function createMinePolicy<T>(deps: MinePolicyDeps) {
     return s.keptAtMs.length >= deps.options().maxPerCameraPerHour;
   }
 
-  function reasonFor(obs: ScoreObservation): MineReason | undefined {
-    if (obs.score >= obs.threshold) return 'isolated-positive';
-    if (obs.score >= deps.options().bandLow) return 'uncertain';
-    return undefined;
-  }
-
-  /** Decides the candidates selected by `done`; returns those worth keeping. */
-  function settle(s: CameraState<T>, done: (p: Pending<T>) => boolean): Array<Candidate<T>> {
-    const out: Array<Candidate<T>> = [];
-    s.pending = s.pending.filter((p) => {
-      if (!done(p)) return true;
-      const isolatedEnough = p.candidate.reason === 'uncertain' || p.neighbours >= MIN_NEIGHBOURS;
-      if (p.support < MIN_SUPPORT && isolatedEnough) out.push(p.candidate);
-      return false;
-    });
-    return out;
-  }
-
   return {
     /** Records a scored frame; returns the earlier candidates whose neighbourhood is now complete and that qualify. */
     observe(obs: ScoreObservation, item: T): Array<Candidate<T>> {
       const s = state(obs.camera);
       const positive = obs.score >= obs.threshold;
       const ready = settle(s, (p) => obs.timeMs > p.candidate.timeMs + windowMs);
-      for (const p of s.pending) {
-        if (Math.abs(obs.timeMs - p.candidate.timeMs) > windowMs) continue;
-        p.neighbours++;
-        if (positive) p.support++;
-      }
+      countNeighbour(s, obs.timeMs, positive, windowMs);
       // Enough support already decides "not a candidate"; no need to hold the frame until its window closes.
       const before = s.pending.length;
       s.pending = s.pending.filter((p) => p.support < MIN_SUPPORT);
       counters.supported += before - s.pending.length;
 
       while (s.recent.length > 0 && s.recent[0].timeMs < obs.timeMs - windowMs) s.recent.shift();
-      const reason = reasonFor(obs);
+      const reason = reasonFor(obs, deps.options().bandLow);
       if (reason !== undefined && !rateLimited(s)) {
         counters.candidates++;
         const past = s.recent;

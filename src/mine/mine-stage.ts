@@ -8,9 +8,10 @@ import type { Config } from '../config/schema.js';
 import type { ScoredFrame } from '../score/score-stage.js';
 import type { Logger } from '../util/log.js';
 import type { SampleStore } from '../store/sample-store.js';
-import type { SampleRecord } from '../store/sample-rows.js';
+import type { NewSample, SampleRecord } from '../store/sample-rows.js';
 import { createMinePolicy, type Candidate } from './mine-policy.js';
 import { dHash, hashToHex } from './perceptual-hash.js';
+import { createSerialQueue } from '../util/serial-queue.js';
 
 export interface MineStageDeps {
   config: () => Config;
@@ -30,13 +31,27 @@ interface Job { candidate: Candidate<ScoredFrame>; phash: string }
 
 export interface MineStats { mined: number; dropped: number; failed: number; queued: number; pending: number; duplicates: number; rateLimited: number }
 
+function newSample({ candidate, phash }: Job): NewSample {
+  const scored = candidate.item;
+  return {
+    camera: candidate.camera,
+    capturedAtMs: candidate.timeMs,
+    score: candidate.score,
+    reason: candidate.reason,
+    modelVersion: scored.model.version,
+    phash,
+    crop: scored.crop ?? scored.frame,
+    frame: scored.frame,
+    embedding: scored.embedding,
+    backboneId: scored.model.backboneId,
+  };
+}
+
 export function createMineStage(deps: MineStageDeps) {
   const log = deps.log.child({ component: 'mine' });
   const now = deps.now ?? Date.now;
   const queueMax = deps.queueMax ?? 4;
   const policy = createMinePolicy<ScoredFrame>({ options: () => deps.config().mine, now });
-  const queue: Job[] = [];
-  let writing: Promise<void> | undefined;
   let timer: NodeJS.Timeout | undefined;
   let running = false;
   let mined = 0;
@@ -44,54 +59,29 @@ export function createMineStage(deps: MineStageDeps) {
   let failed = 0;
 
   async function write(job: Job): Promise<void> {
-    const { candidate, phash } = job;
-    const scored = candidate.item;
-    const record = await deps.store.add({
-      camera: candidate.camera,
-      capturedAtMs: candidate.timeMs,
-      score: candidate.score,
-      reason: candidate.reason,
-      modelVersion: scored.model.version,
-      phash,
-      crop: scored.crop ?? scored.frame,
-      frame: scored.frame,
-      embedding: scored.embedding,
-      backboneId: scored.model.backboneId,
-    });
+    const record = await deps.store.add(newSample(job));
     mined++;
     log.debug({ id: record.id, camera: record.camera, reason: record.reason, score: record.score }, 'sample mined');
     deps.store.enforceQuota(deps.config().mine.quotaMb);
     deps.onMined?.(record);
   }
 
-  function drain(): void {
-    if (writing) return;
-    const job = queue.shift();
-    if (!job) return;
-    writing = write(job)
-      .catch((err: unknown) => {
-        failed++;
-        log.warn({ camera: job.candidate.camera, err: (err as Error).message }, 'storing a mined sample failed');
-      })
-      .finally(() => {
-        writing = undefined;
-        drain();
-      });
-  }
+  const queue = createSerialQueue<Job>(queueMax, write, (job, err) => {
+    failed++;
+    log.warn({ camera: job.candidate.camera, err: (err as Error).message }, 'storing a mined sample failed');
+  });
 
   function consider(candidates: Array<Candidate<ScoredFrame>>): void {
     for (const candidate of candidates) {
       // Full queue first: a dropped candidate must not use up a slot of the rate limit or shadow a later duplicate.
-      if (queue.length >= queueMax) {
+      if (queue.waiting() >= queueMax) {
         dropped++;
         continue;
       }
       const scored = candidate.item;
       const hash = dHash(scored.crop ?? scored.frame);
-      if (policy.admit(candidate.camera, hash) !== 'kept') continue;
-      queue.push({ candidate, phash: hashToHex(hash) });
+      if (policy.admit(candidate.camera, hash) === 'kept') queue.offer({ candidate, phash: hashToHex(hash) });
     }
-    drain();
   }
 
   return {
@@ -131,19 +121,14 @@ export function createMineStage(deps: MineStageDeps) {
       running = false;
       if (timer) clearInterval(timer);
       timer = undefined;
-      // Real time, not the injected clock: this is a wait, not a policy decision.
-      const deadline = Date.now() + (deps.stopWaitMs ?? 2000);
-      while ((writing || queue.length > 0) && Date.now() < deadline) {
-        await Promise.race([writing, new Promise((resolve) => setTimeout(resolve, 50))]);
-      }
-      if (queue.length > 0 || writing) log.warn({ left: queue.length + (writing ? 1 : 0) }, 'mined samples not stored before stop');
-      dropped += queue.length;
-      queue.length = 0;
+      const left = await queue.settle(deps.stopWaitMs ?? 2000);
+      if (left > 0) log.warn({ left }, 'mined samples not stored before stop');
+      dropped += left;
     },
 
     stats(): MineStats {
       const c = policy.counters();
-      return { mined, dropped, failed, queued: queue.length, pending: policy.pendingCount(), duplicates: c.duplicates, rateLimited: c.rateLimited };
+      return { mined, dropped, failed, queued: queue.waiting(), pending: policy.pendingCount(), duplicates: c.duplicates, rateLimited: c.rateLimited };
     },
   };
 }

@@ -43,6 +43,41 @@ export interface MqttPublisher {
   isConnected(): boolean;
 }
 
+/** The client's options: a retained `offline` last will on the availability topic, TLS files read at connect. */
+function clientOptions(deps: MqttPublisherDeps, availableTopic: string): IClientOptions {
+  return {
+    clientId: deps.clientId ?? `catwatch-${hostname()}-${process.pid}`,
+    username: deps.username,
+    password: deps.password,
+    clean: true,
+    reconnectPeriod: deps.reconnectPeriodMs ?? 2000,
+    connectTimeout: 10_000,
+    will: { topic: availableTopic, payload: Buffer.from('offline'), qos: 1, retain: true },
+    ...(deps.tls?.ca ? { ca: readFileSync(deps.tls.ca) } : {}),
+    ...(deps.tls?.cert ? { cert: readFileSync(deps.tls.cert) } : {}),
+    ...(deps.tls?.key ? { key: readFileSync(deps.tls.key) } : {}),
+    rejectUnauthorized: deps.tls?.rejectUnauthorized ?? true,
+  };
+}
+
+function runListener(listener: () => void, log: Logger): void {
+  try {
+    listener();
+  } catch (err) {
+    log.error({ err }, 'mqtt connect listener failed');
+  }
+}
+
+/** A command that throws is the sender's problem (a bad payload), never the publisher's. */
+function runCommand(handler: CommandHandler | undefined, topic: string, payload: Buffer, log: Logger): void {
+  if (!handler) return;
+  try {
+    handler(payload);
+  } catch (err) {
+    log.warn({ topic, err: (err as Error).message }, 'mqtt command rejected');
+  }
+}
+
 export function createMqttPublisher(deps: MqttPublisherDeps): MqttPublisher {
   const log = deps.log.child({ component: 'mqtt' });
   const t = topics(deps.baseTopic);
@@ -76,47 +111,20 @@ export function createMqttPublisher(deps: MqttPublisherDeps): MqttPublisher {
     topics: t,
     async start() {
       stopped = false;
-      const options: IClientOptions = {
-        clientId: deps.clientId ?? `catwatch-${hostname()}-${process.pid}`,
-        username: deps.username,
-        password: deps.password,
-        clean: true,
-        reconnectPeriod: deps.reconnectPeriodMs ?? 2000,
-        connectTimeout: 10_000,
-        will: { topic: t.available, payload: Buffer.from('offline'), qos: 1, retain: true },
-        ...(deps.tls?.ca ? { ca: readFileSync(deps.tls.ca) } : {}),
-        ...(deps.tls?.cert ? { cert: readFileSync(deps.tls.cert) } : {}),
-        ...(deps.tls?.key ? { key: readFileSync(deps.tls.key) } : {}),
-        rejectUnauthorized: deps.tls?.rejectUnauthorized ?? true,
-      };
-      const c = mqtt.connect(deps.url, options);
+      const c = mqtt.connect(deps.url, clientOptions(deps, t.available));
       client = c;
       c.on('connect', () => {
         log.info({ url: redactUrl(deps.url), outboxDepth: deps.outbox.depth() }, 'mqtt connected');
         c.publish(t.available, 'online', { qos: 1, retain: true });
         const commandTopics = [...handlers.keys()];
         if (commandTopics.length > 0) c.subscribe(commandTopics, { qos: 1 });
-        for (const listener of connectListeners) {
-          try {
-            listener();
-          } catch (err) {
-            log.error({ err }, 'mqtt connect listener failed');
-          }
-        }
+        for (const listener of connectListeners) runListener(listener, log);
         drain();
       });
       c.on('close', () => log.debug('mqtt connection closed'));
       c.on('offline', () => log.warn({ url: redactUrl(deps.url) }, 'mqtt broker unreachable, retrying'));
       c.on('error', (err) => log.warn({ err: err.message }, 'mqtt error'));
-      c.on('message', (topic, payload) => {
-        const handler = handlers.get(topic);
-        if (!handler) return;
-        try {
-          handler(payload);
-        } catch (err) {
-          log.warn({ topic, err: (err as Error).message }, 'mqtt command rejected');
-        }
-      });
+      c.on('message', (topic, payload) => runCommand(handlers.get(topic), topic, payload, log));
       // Do not block start-up on the broker: catwatch detects (and queues events) while the broker is away.
     },
     async stop() {

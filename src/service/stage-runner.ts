@@ -10,6 +10,8 @@ import type { Logger } from '../util/log.js';
 import type { Stage } from '../util/stage.js';
 
 export type StageState = 'starting' | 'running' | 'failed' | 'stopped';
+/** The service as a whole: `running` once every stage was started (or reported failed). */
+export type ServicePhase = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
 
 export interface StageReport {
   name: string;
@@ -29,6 +31,7 @@ export function createStageRunner(deps: StageRunnerDeps) {
   const log = deps.log.child({ component: 'service' });
   const started: Array<{ stage: Stage<Config>; unsubscribe: () => void }> = [];
   const reports = new Map<string, StageReport>();
+  let phase: ServicePhase = 'idle';
 
   function report(stage: Stage<Config>, state: StageState, error?: string): void {
     reports.set(stage.name, { name: stage.name, critical: stage.critical, state, ...(error === undefined ? {} : { error }) });
@@ -64,17 +67,23 @@ export function createStageRunner(deps: StageRunnerDeps) {
 
   return {
     async start(stages: ReadonlyArray<Stage<Config>>): Promise<void> {
+      phase = 'starting';
       for (const stage of stages) await startOne(stage);
+      phase = 'running';
+      deps.onReport?.([...reports.values()]);
     },
     async stop(): Promise<void> {
+      phase = 'stopping';
       while (started.length > 0) {
         const { stage, unsubscribe } = started.pop() as (typeof started)[number];
         unsubscribe();
         await stopOne(stage);
         report(stage, 'stopped');
       }
+      phase = 'stopped';
     },
     reports: (): StageReport[] => [...reports.values()],
+    phase: (): ServicePhase => phase,
   };
 }
 

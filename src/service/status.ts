@@ -4,8 +4,9 @@
  * port, is visible even without HTTP). Tests and operators poll it instead of reading logs.
  */
 import type { CameraIngestStats } from '../ingest/camera-ingest.js';
+import type { ConfigHistory } from '../config/config-store.js';
 import type { MqttPublisher } from '../publish/mqtt-publisher.js';
-import type { StageReport } from './stage-runner.js';
+import type { ServicePhase, StageReport } from './stage-runner.js';
 
 export interface CameraStatus {
   up: boolean;
@@ -16,19 +17,24 @@ export interface CameraStatus {
 }
 
 export interface StatusSnapshot {
+  state: ServicePhase;
   version: string;
   startedAt: string;
   stages: StageReport[];
   cameras: Record<string, CameraStatus>;
   model: { version: string | null };
+  /** The last config reload that changed something, and the last refused one. */
+  config: ConfigHistory;
 }
 
 export interface StatusDeps {
   version: string;
   stages: () => StageReport[];
+  phase: () => ServicePhase;
   cameraStats: () => Map<string, CameraIngestStats>;
   camerasUp: () => Map<string, boolean>;
   modelVersion: () => string | undefined;
+  configHistory: () => ConfigHistory;
   publisher: MqttPublisher;
   checkIntervalMs?: number;
 }
@@ -46,7 +52,7 @@ export function createStatus(deps: StatusDeps) {
       const s = stats.get(camera);
       cameras[camera] = { up, connected: s?.connected ?? false, frames: s?.frames ?? 0, restarts: s?.restarts ?? 0, lastError: s?.lastError ?? null };
     }
-    return { version: deps.version, startedAt, stages: deps.stages(), cameras, model: { version: deps.modelVersion() ?? null } };
+    return { state: deps.phase(), version: deps.version, startedAt, stages: deps.stages(), cameras, model: { version: deps.modelVersion() ?? null }, config: deps.configHistory() };
   }
 
   function publishIfChanged(force = false): void {

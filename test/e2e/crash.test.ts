@@ -82,7 +82,7 @@ test('kill -9 during sample writes: after a restart the store passes its integri
     const before = (await samplesList(setup.dataDir)).total;
     const svc = await start();
     try {
-      await svc.waitFor(() => /"msg":"sample store ready"/.test(svc.output()), 60_000, 'the sample store');
+      await svc.waitForStatus((s) => s.stages.some((st) => st.name === 'mine' && st.state === 'running'), 60_000, 'the sample store (mine stage running)');
       await pollUntil('5 samples written', 30_000, async () => ((await samplesList(setup.dataDir)).total >= before + 5 ? true : undefined), () => svc.output());
       // Writes go on continuously; kill at a different moment each round (a deliberate kill point, not a wait).
       await sleep(137 * round);
@@ -98,7 +98,7 @@ test('kill -9 during sample writes: after a restart the store passes its integri
   // A restart recovers (deletes leftovers) before mining again; then a clean stop.
   const svc = await start();
   try {
-    await svc.waitFor(() => /"msg":"sample store ready"/.test(svc.output()), 60_000, 'the sample store');
+    await svc.waitForStatus((s) => s.stages.some((st) => st.name === 'mine' && st.state === 'running'), 60_000, 'the sample store (mine stage running)');
     // Mining goes on after the recovery: the store grows past what the recovery kept.
     const kept = Number(/"samples":(\d+)[^\n]*"msg":"sample store ready"/.exec(svc.output())?.[1]);
     assert.ok(Number.isInteger(kept), 'the recovery logs how many samples it kept');
@@ -120,8 +120,7 @@ test('kill -9 during a training: the previous model stays current and the traini
   const svc = await start({ cameras: [], train: { negatives: [setup.set.negatives], syntheticNegatives: 1500, minNewSamples: 0 } });
   let children: number[] = [];
   try {
-    await svc.waitFor(() => /"msg":"catwatch running"/.test(svc.output()), 60_000, 'the service');
-    await svc.waitFor(() => /"msg":"mqtt connected"/.test(svc.output()), 30_000, 'the broker');
+    await svc.waitForRunning();
     const client = mqtt.connect(broker.url, { clientId: `test-crash-${process.pid}` });
     await new Promise<void>((resolve, reject) => {
       client.once('connect', () => resolve());

@@ -8,6 +8,8 @@ import { stringify } from 'yaml';
 import { startCli } from '../helpers/cli.js';
 import { freePort } from '../helpers/free-port.js';
 import { fixturesDir } from '../helpers/paths.js';
+import { pollUntil } from '../helpers/poll.js';
+import type { StatusSnapshot } from '../../src/service/status.js';
 
 /** Live processes whose command line mentions `needle` (ffmpeg gets the clip path in its arguments). */
 function processesMentioning(needle: string): number[] {
@@ -23,25 +25,28 @@ function processesMentioning(needle: string): number[] {
   return pids;
 }
 
-async function writeConfig(dir: string, extra: Record<string, unknown> = {}): Promise<string> {
+async function writeConfig(dir: string, extra: Record<string, unknown> = {}): Promise<{ path: string; status: () => Promise<StatusSnapshot> }> {
   const path = join(dir, 'catwatch.yml');
+  const httpPort = await freePort();
   writeFileSync(path, stringify({
     dataDir: join(dir, 'data'),
     mqtt: { embedded: { port: await freePort() } },
-    http: { port: await freePort() },
+    http: { port: httpPort },
     model: { backbone: 'objectron' },
     cameras: [{ name: 'demo', url: join(fixturesDir, 'demo-cat.mp4'), detectFps: 5 }],
     ...extra,
   }));
-  return path;
+  return { path, status: async () => (await (await fetch(`http://127.0.0.1:${httpPort}/api/status`)).json()) as StatusSnapshot };
 }
 
 test('SIGTERM during run exits 0 within 5 s and leaves no child process', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cw-life-'));
   const config = await writeConfig(dir);
-  const cli = startCli(['run', '--config', config], { env: { CATWATCH_LOG_LEVEL: 'info' } });
-  await cli.waitFor(/camera connected/, 60_000);
-  await cli.waitFor(/catwatch running/, 60_000);
+  const cli = startCli(['run', '--config', config.path], { env: { CATWATCH_LOG_LEVEL: 'info' } });
+  await pollUntil('the service running with its camera up', 60_000, async () => {
+    const s = await config.status();
+    return s.state === 'running' && s.cameras.demo?.up ? s : undefined;
+  }, cli.output);
   assert.ok(processesMentioning('demo-cat.mp4').length > 0, 'ffmpeg runs while the service runs');
   const started = Date.now();
   const exited = new Promise<number | null>((resolve) => cli.child.once('exit', (code) => resolve(code)));
@@ -57,17 +62,23 @@ test('SIGTERM during run exits 0 within 5 s and leaves no child process', async 
 test('a config file change and SIGHUP reload the config; a bad edit keeps the running config', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cw-life-'));
   const config = await writeConfig(dir);
-  const cli = startCli(['run', '--config', config], { env: { CATWATCH_LOG_LEVEL: 'info' } });
+  const cli = startCli(['run', '--config', config.path], { env: { CATWATCH_LOG_LEVEL: 'info' } });
+  const statusWhere = (what: string, ok: (s: StatusSnapshot) => boolean): Promise<StatusSnapshot> =>
+    pollUntil(what, 15_000, async () => {
+      const s = await config.status();
+      return ok(s) ? s : undefined;
+    }, cli.output);
   try {
-    await cli.waitFor(/catwatch running/, 60_000);
-    const text = readFileSync(config, 'utf8');
-    writeFileSync(config, text.replace('detectFps: 5', 'detectFps: 2'));
-    await cli.waitFor(/"changed":\["cameras"\][^\n]*"msg":"config reloaded"|config reloaded[^\n]*cameras/, 15_000);
-    writeFileSync(config, `${text}\nbogusKey: 1\n`);
-    await cli.waitFor(/bogusKey: unknown key[^\n]*|config reload rejected/, 15_000);
-    writeFileSync(config, text);
+    await pollUntil('the service running', 60_000, async () => ((await config.status()).state === 'running' ? true : undefined), cli.output);
+    const text = readFileSync(config.path, 'utf8');
+    writeFileSync(config.path, text.replace('detectFps: 5', 'detectFps: 2'));
+    const changed = await statusWhere('the cameras change applied', (s) => s.config.lastChange?.changed.includes('cameras') === true);
+    writeFileSync(config.path, `${text}\nbogusKey: 1\n`);
+    const rejected = await statusWhere('the bad edit refused', (s) => s.config.lastRejected !== null);
+    assert.match(rejected.config.lastRejected?.reason ?? '', /bogusKey/);
+    writeFileSync(config.path, text);
     cli.child.kill('SIGHUP');
-    await cli.waitFor(/"trigger":"signal"/, 15_000);
+    await statusWhere('SIGHUP reloading the restored file', (s) => (s.config.lastChange?.atMs ?? 0) > (changed.config.lastChange?.atMs ?? 0));
     assert.equal(cli.child.exitCode, null, 'still running');
   } finally {
     cli.child.kill('SIGTERM');

@@ -107,7 +107,7 @@ test('a train.request change retrains on the mined samples; the service swaps to
     }),
   });
   try {
-    await svc.waitFor(() => /camera connected/.test(svc.output()), 60_000, 'the camera');
+    await svc.waitForStatus((s) => s.cameras.table?.up === true, 60_000, 'the camera up');
     const beforeFrom = Date.now();
     await oneLoopOfTheClip(svc, 'one loop of the clip under the weak model');
     const beforeEvents = newEvents(svc, weakVersion, beforeFrom, Date.now());
@@ -139,7 +139,7 @@ test('a train.request change retrains on the mined samples; the service swaps to
     }
     assert.equal(list.current, done.version);
 
-    await svc.waitFor(() => new RegExp(`"to":"${done.version}"[^\\n]*"msg":"model swapped"`).test(svc.output()), 15_000, 'the model swap');
+    await svc.waitForStatus((s) => s.model.version === done.version, 15_000, 'the model swap');
     const afterFrom = Date.now();
     await oneLoopOfTheClip(svc, 'one loop of the clip under the retrained model');
     const afterEvents = newEvents(svc, done.version, afterFrom, Date.now());
@@ -191,7 +191,7 @@ test('fresh folder, positives only, a few mined negatives, config-triggered retr
     },
   });
   try {
-    await svc.waitFor(() => /camera connected/.test(svc.output()), 60_000, 'the camera');
+    await svc.waitForStatus((s) => s.cameras.table?.up === true, 60_000, 'the camera up');
     await pollUntil('3 samples mined from the cat-free camera', 60_000, async () => ((await samplesList(dataDir)).total >= 3 ? true : undefined), () => svc.output());
     editConfig(svc, 'train', { request: 'positives-only' });
     await svc.waitFor(() => trainStates(svc.messages).some((s) => ['complete', 'rejected', 'failed'].includes(s.state)), 180_000, 'the training to finish');
@@ -230,8 +230,7 @@ test('MQTT train/set starts a training; a trigger during it is queued once', { s
       client.once('connect', () => resolve());
       client.once('error', reject);
     });
-    await svc.waitFor(() => /catwatch running/.test(svc.output()), 60_000, 'the service');
-    await svc.waitFor(() => /mqtt connected/.test(svc.output()), 30_000, 'the service on the broker');
+    await svc.waitForRunning();
     await client.publishAsync('catwatch/train/set', '', { qos: 1 });
     await svc.waitFor(() => trainStates(svc.messages).some((s) => s.state === 'running'), 30_000, 'train/state running');
     // Two more while it runs: the first is queued, the second merges into it.

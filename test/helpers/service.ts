@@ -10,6 +10,7 @@ import { stringify } from 'yaml';
 import { startCli } from './cli.js';
 import { freePort } from './free-port.js';
 import { childrenOf, waitForExit } from './processes.js';
+import type { StatusSnapshot } from '../../src/service/status.js';
 
 export interface Received { topic: string; payload: Buffer; retain: boolean; atMs: number }
 
@@ -21,6 +22,12 @@ export interface ServiceHarness {
   events(): Array<{ type: string; id: string; camera: string; score: number; has_snapshot: boolean }>;
   waitFor(predicate: () => boolean, timeoutMs: number, what: string): Promise<void>;
   output(): string;
+  /** GET /api/status (undefined while the HTTP endpoint is not up yet). */
+  status(): Promise<StatusSnapshot | undefined>;
+  /** Polls /api/status until `predicate` holds. */
+  waitForStatus(predicate: (s: StatusSnapshot) => boolean, timeoutMs: number, what: string): Promise<StatusSnapshot>;
+  /** Every stage running and the service online on MQTT. */
+  waitForRunning(timeoutMs?: number): Promise<void>;
   /** The service's process id (it must stay the same: systemd never restarted it). */
   pid: number | undefined;
   /** The latest retained-or-not message on a topic, parsed as JSON. */
@@ -81,6 +88,29 @@ export async function startService(opts: {
       }
     },
     output: () => cli.output(),
+    async status() {
+      try {
+        const res = await fetch(`http://127.0.0.1:${httpPort}/api/status`);
+        return res.ok ? ((await res.json()) as StatusSnapshot) : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    async waitForStatus(predicate, timeoutMs, what) {
+      let last: StatusSnapshot | undefined;
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        if (cli.child.exitCode !== null) throw new Error(`catwatch exited (${cli.child.exitCode}) while waiting for ${what}:\n${cli.output().slice(-4000)}`);
+        last = await harness.status();
+        if (last && predicate(last)) return last;
+        if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last status ${JSON.stringify(last)}; output tail:\n${cli.output().slice(-3000)}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    async waitForRunning(timeoutMs = 90_000) {
+      await harness.waitForStatus((s) => s.state === 'running' && s.stages.every((st) => st.state === 'running'), timeoutMs, 'every stage running');
+      await harness.waitFor(() => harness.latest('catwatch/available') === 'online', 30_000, 'the service online on MQTT');
+    },
     pid: cli.child.pid,
     latest: (topic) => messages.findLast((m) => m.topic === topic)?.payload.toString(),
     latestJson<T>(topic: string) {

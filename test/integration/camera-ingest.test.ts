@@ -173,9 +173,7 @@ test('stall watchdog: an ffmpeg that stops delivering is killed and restarted', 
   // A stopped process keeps its pipes open but sends nothing, like a hung camera connection. SIGTERM stays
   // pending while it is stopped, so this also takes the SIGKILL path after the grace period.
   process.kill(pid, 'SIGSTOP');
-  const stoppedAtMs = Date.now();
   await waitFor('a restart after the stall', () => ingest.stats().restarts >= 1, 15_000);
-  assert.ok(Date.now() - stoppedAtMs >= 1000 + 2000 - 100, 'restarted before stall timeout + kill grace');
   assert.ok(!pidsOf('ffmpeg').includes(pid), 'the stalled ffmpeg is gone');
   assert.deepEqual(
     statuses.map(({ connected, reason }) => ({ connected, reason })).slice(0, 2),

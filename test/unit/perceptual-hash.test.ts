@@ -66,6 +66,7 @@ test('a re-encoded, slightly brighter, resized copy stays near; a mirrored copy 
 test('different real photos are far apart', { skip: skipWithoutShared() }, async () => {
   const dir = join(devDataDir, 'notcat', 'scene');
   const files = readdirSync(dir).filter((f) => /\.(jpe?g|png)$/i.test(f)).slice(0, 12);
+  assert.equal(files.length, 12, `12 scene photos in ${dir}`);
   const hashes = await Promise.all(files.map(async (f) => dHash(await decodeImage(join(dir, f)))));
   let closest = 64;
   for (let i = 0; i < hashes.length; i++) for (let j = i + 1; j < hashes.length; j++) closest = Math.min(closest, hammingDistance(hashes[i], hashes[j]));

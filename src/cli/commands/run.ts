@@ -42,6 +42,7 @@ export const runCommand: Command = {
         log.info({ trigger }, 'config change detected');
         void service.applyConfig(next);
       },
+      onRejected: (reason) => service.config.rejected(reason),
     });
 
     let stopping: Promise<number> | undefined;
