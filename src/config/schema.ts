@@ -43,7 +43,7 @@ const cameraSchema = z.strictObject({
   width: z.number().int().min(64).max(3840).default(640).describe('Width of the decoded detection frames in pixels.'),
   height: z.number().int().min(64).max(2160).default(360).describe('Height of the decoded detection frames in pixels.'),
   loop: z.boolean().default(true).describe('For file inputs: loop the file forever (true) or play it once (false).'),
-  stallTimeoutS: z.number().min(1).default(10).describe('Restart ffmpeg when no frame arrived for this long.'),
+  stallTimeoutS: z.number().min(1).default(10).describe('Restart ffmpeg when no frame arrived for this long (while a run waits for its first frame: at least 10 s, for RTSP set-up and the first keyframe).'),
   ffmpeg: z
     .strictObject({
       rtspTransport: z.enum(['tcp', 'udp']).default('tcp').describe('RTSP transport; TCP survives lossy networks.'),

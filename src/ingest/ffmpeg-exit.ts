@@ -7,6 +7,8 @@ export interface FfmpegExit {
   spawnError: NodeJS.ErrnoException | undefined;
   /** The stall watchdog killed it. */
   stalled: boolean;
+  /** Whether it was still waiting for its first frame. */
+  beforeFirstFrame: boolean;
 }
 
 export function ffmpegExitReason(exit: FfmpegExit, ffmpegPath: string, stallTimeoutS: number): string {
@@ -16,6 +18,6 @@ export function ffmpegExitReason(exit: FfmpegExit, ffmpegPath: string, stallTime
     return `${err.code}: ${err.message}`;
   }
   if (spawnError) return `ffmpeg could not be started: ${spawnError.message}`;
-  if (exit.stalled) return `no frame for ${stallTimeoutS} s`;
+  if (exit.stalled) return exit.beforeFirstFrame ? 'no first frame in time' : `no frame for ${stallTimeoutS} s`;
   return exit.signal ? `ffmpeg killed by ${exit.signal}` : `ffmpeg exited with code ${exit.code}`;
 }

@@ -1,6 +1,7 @@
 /**
  * One ffmpeg run for a camera: spawns it, cuts its stdout into frames, keeps its stderr tail, and kills it when no
- * frame came for `stallMs` (counted from the start, so a stream that never delivers is caught too). Reports how it
+ * frame came for `stallMs` (from the start too, with a longer first-frame limit, so a stream that never delivers
+ * is caught). Reports how it
  * ended once, after the process closed. Restarting is the caller's job (camera-ingest.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -29,6 +30,12 @@ export interface FfmpegRun {
 }
 
 const KILL_GRACE_MS = 2000;
+/**
+ * Before a run's first frame the stall limit is at least this: connecting, RTSP negotiation and the wait for the
+ * first keyframe (cameras send one every 2-10 s) take longer than a gap between frames. With the stall limit alone,
+ * a camera with a 4 s keyframe interval and stallTimeoutS 2 could never connect.
+ */
+const FIRST_FRAME_TIMEOUT_MS = 10_000;
 
 // Every live ffmpeg child of this process, killed if Node exits without stopping them. (If Node dies by SIGKILL,
 // ffmpeg gets EPIPE on its next write to stdout and exits by itself.)
@@ -73,9 +80,10 @@ export function startFfmpegRun(deps: FfmpegRunDeps): FfmpegRun {
   child.stderr?.on('data', (text: string) => deps.tail.push(text));
 
   const stallTimer = setInterval(() => {
-    if (stalled || deps.now() - (lastFrameAtMs ?? startedAtMs) <= deps.stallMs) return;
+    const limitMs = lastFrameAtMs === undefined ? Math.max(deps.stallMs, FIRST_FRAME_TIMEOUT_MS) : deps.stallMs;
+    if (stalled || deps.now() - (lastFrameAtMs ?? startedAtMs) <= limitMs) return;
     stalled = true;
-    deps.log.warn({ stallTimeoutS: deps.stallMs / 1000 }, 'camera stalled, restarting ffmpeg');
+    deps.log.warn({ limitS: limitMs / 1000, firstFrame: lastFrameAtMs === undefined }, 'camera stalled, restarting ffmpeg');
     terminate(child);
   }, Math.min(1000, deps.stallMs / 2));
   stallTimer.unref();
@@ -84,7 +92,7 @@ export function startFfmpegRun(deps: FfmpegRunDeps): FfmpegRun {
     child.once('close', (code: number | null, signal: NodeJS.Signals | null) => {
       clearInterval(stallTimer);
       deps.tail.flush();
-      deps.onExit({ code, signal, spawnError, stalled });
+      deps.onExit({ code, signal, spawnError, stalled, beforeFirstFrame: lastFrameAtMs === undefined });
       resolve();
     });
   });
