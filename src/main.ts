@@ -81,6 +81,7 @@ function pipeline({ deps, store, bus, runner }: Wiring): { stages: Array<Stage<C
   bus.on('event-published', 'metrics', ({ camera, type }) => metrics.recordEvent(camera, type));
   bus.on('sample-mined', 'metrics', ({ camera }) => metrics.recordMined(camera));
   bus.on('train-state', 'metrics', ({ state }) => metrics.recordTrainState(state));
+  for (const event of ['camera-up', 'camera-down', 'model-swapped'] as const) bus.on(event, 'status', () => status.refresh());
   bus.on('train-state', 'mqtt', (state) => publisher.publishLatest(publisher.topics.trainState, JSON.stringify({ ...state, at: Date.now() / 1000 }), { retain: true, qos: 1 }));
 
   const stages = [createDatabaseStage(db), broker, publisher, score, events, mine, motion, trainer, cameras, stats, metrics, availability, discovery, status, server, watchdog];

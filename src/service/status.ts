@@ -67,6 +67,8 @@ export function createStatus(deps: StatusDeps) {
     name: 'status',
     critical: false,
     snapshot,
+    /** Publish now if something changed (a control event: camera up/down, model swap, training). */
+    refresh: (): void => publishIfChanged(),
     start() {
       deps.publisher.onConnect(() => publishIfChanged(true));
       timer = setInterval(() => publishIfChanged(), deps.checkIntervalMs ?? 1000);

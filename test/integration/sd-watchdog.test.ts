@@ -1,0 +1,49 @@
+/**
+ * The systemd watchdog pings while the scoring pipeline answers its heartbeat, and only then: a real notification
+ * socket, and the heartbeat of a real score pool (one objectron worker).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createScorePool } from '../../src/score/score-pool.js';
+import { silentLogger } from '../../src/util/log.js';
+import { createSdNotifier } from '../../src/util/sd-notify.js';
+import { createSdWatchdog } from '../../src/web/sd-watchdog.js';
+import { startNotifySocket } from '../helpers/notify-socket.js';
+import { pollUntil } from '../helpers/poll.js';
+
+test('a score pool answers its heartbeat while its workers run, and not after they stopped', async () => {
+  const pool = createScorePool({ spec: { kind: 'objectron', threads: 1 }, log: silentLogger(), workers: 1, batchSize: 4 });
+  await pool.start();
+  try {
+    assert.equal(await pool.ping(5000), true);
+  } finally {
+    await pool.stop();
+  }
+  assert.equal(await pool.ping(500), false, 'no worker left: the pipeline is not alive');
+});
+
+test('watchdog pings while alive, withholds them while the pipeline does not answer, and resumes', async (t) => {
+  const socket = await startNotifySocket();
+  t.after(() => socket.stop());
+  let alive = true;
+  const notifier = createSdNotifier({ log: silentLogger(), env: { NOTIFY_SOCKET: socket.path, WATCHDOG_USEC: '400000' } });
+  const watchdog = createSdWatchdog({ notifier, alive: async () => alive, log: silentLogger() });
+  const pings = (): number => socket.messages.filter((m) => /^WATCHDOG=1$/m.test(m)).length;
+  watchdog.start();
+  t.after(() => watchdog.stop());
+  await pollUntil('3 pings while alive', 10_000, () => (pings() >= 3 ? true : undefined));
+
+  alive = false;
+  // A ping already sent may still arrive: count from the first tick that saw the pipeline hung.
+  await pollUntil('the count to settle', 5000, async () => {
+    const before = pings();
+    await new Promise((r) => setTimeout(r, 600));
+    return pings() === before ? true : undefined;
+  });
+  const whileHung = pings();
+  await new Promise((r) => setTimeout(r, 800)); // four ping intervals (200 ms each) with the pipeline hung
+  assert.equal(pings(), whileHung, 'no WATCHDOG=1 while the pipeline does not answer');
+
+  alive = true;
+  await pollUntil('pings again', 10_000, () => (pings() >= whileHung + 2 ? true : undefined));
+});
