@@ -83,9 +83,11 @@ test('a dead camera is reported and retried, never restarts the service; the oth
   assert.deepEqual(status.cameras.front?.up, false);
   assert.deepEqual(status.cameras.back?.up, true);
 
-  // Ten more watchdog periods with the camera down, and a new event from the other camera meanwhile.
+  // Ten more WatchdogSec periods (20 pings, one every WatchdogSec/2) with the camera down, and a new event from the
+  // other camera meanwhile: systemd would have restarted a service that withheld its pings after one period.
   const pingsAtDown = watchdogPings();
-  await svc.waitFor(() => watchdogPings() >= pingsAtDown + 10 && newEventsOf(svc, 'back', downAtMs) > 0, 90_000, '10 watchdog pings and an event from back while front is down');
+  await svc.waitFor(() => watchdogPings() >= pingsAtDown + 20 && newEventsOf(svc, 'back', downAtMs) > 0, 90_000, '20 watchdog pings and an event from back while front is down');
+  assert.equal(svc.pid !== undefined && svc.ffmpegChildren().length >= 1, true, 'the same service process, still decoding');
   assert.equal(svc.latest('catwatch/front/available'), 'offline');
   assert.equal(svc.latest('catwatch/available'), 'online', 'the service itself stayed online');
 
