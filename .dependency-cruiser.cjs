@@ -16,6 +16,7 @@ const LAYERS = [
   ['events'], // scores → events
   ['mine'], // scores → hard negatives
   ['train'], // samples → new model versions
+  ['replay'], // recorded clips through the pipeline code, with figures
   ['report'], // stats and discovery messages
   ['web'], // health, metrics, HTTP, watchdog
   ['service', 'main.ts'], // stage runner, control bus, the wiring

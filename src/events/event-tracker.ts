@@ -42,7 +42,12 @@ export interface EventTracker {
   active(): boolean;
 }
 
-export function createEventTracker(config: TrackerConfig, camera: string): EventTracker {
+/** Event ids: second of the start, random suffix, camera. Replay passes its own, deterministic ones. */
+export function randomEventId(startMs: number, camera: string): string {
+  return `${Math.floor(startMs / 1000)}.${randomBytes(3).toString('hex')}-${camera}`;
+}
+
+export function createEventTracker(config: TrackerConfig, camera: string, newId: (startMs: number, camera: string) => string = randomEventId): EventTracker {
   const window: boolean[] = [];
   let current: (TrackedEvent & { lastHitMs: number }) | undefined;
 
@@ -81,7 +86,7 @@ export function createEventTracker(config: TrackerConfig, camera: string): Event
       const hits = window.filter(Boolean).length;
       if (hit && hits >= config.minHits) {
         current = {
-          id: `${Math.floor(obs.atMs / 1000)}.${randomBytes(3).toString('hex')}-${camera}`,
+          id: newId(obs.atMs, camera),
           startMs: obs.atMs,
           endMs: null,
           score: obs.score,

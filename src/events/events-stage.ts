@@ -99,7 +99,7 @@ export function createEventsStage(deps: EventsStageDeps) {
   };
 }
 
-function eventPayload(o: { type: EventPayload['type']; event: Transition['event']; camera: string; label: string; scored: ScoredFrame | undefined; modelVersion: string }): EventPayload {
+export function eventPayload(o: { type: EventPayload['type']; event: Transition['event']; camera: string; label: string; scored: ScoredFrame | undefined; modelVersion: string }): EventPayload {
   const { event } = o;
   return {
     type: o.type,

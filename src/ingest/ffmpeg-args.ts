@@ -26,7 +26,8 @@ export function resolveFfmpegInput(url: string): FfmpegInput {
   return { kind: 'file', input: `file:${path}` };
 }
 
-export function buildFfmpegArgs(camera: FfmpegCamera): string[] {
+/** `realtime: false` (replay) decodes a file as fast as the CPU allows and once, instead of at its own speed. */
+export function buildFfmpegArgs(camera: FfmpegCamera, options: { realtime?: boolean } = {}): string[] {
   const { kind, input } = resolveFfmpegInput(camera.url);
   const args = ['-hide_banner', '-loglevel', 'warning', '-nostats', '-nostdin'];
   args.push(...camera.ffmpeg.hwaccelArgs);
@@ -39,7 +40,7 @@ export function buildFfmpegArgs(camera: FfmpegCamera): string[] {
       '-use_wallclock_as_timestamps', '1',
       '-fflags', '+genpts+discardcorrupt',
     );
-  } else {
+  } else if (options.realtime !== false) {
     // -re plays the file at its own speed, as a camera would deliver it.
     args.push('-re');
     if (camera.loop) args.push('-stream_loop', '-1');

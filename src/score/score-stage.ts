@@ -66,7 +66,7 @@ function toFrame(region: NormBox, inner: NormBox): NormBox {
 }
 
 /** Crops the job's regions (plus the full frame when due), embeds them in one call, keeps the best region. */
-async function scoreJob(job: ScoreJob, current: TargetModel, embed: ScoreStageDeps['embed'], now: () => number): Promise<ScoredFrame> {
+export async function scoreJob(job: ScoreJob, current: TargetModel, embed: ScoreStageDeps['embed'], now: () => number): Promise<ScoredFrame> {
   const boxes = job.fullFrame ? [FULL, ...job.regions] : job.regions;
   const crops = boxes.map((b) => (b === FULL ? job.frame : cropRgb(job.frame, regionPixels(job.frame, b))));
   const started = now();

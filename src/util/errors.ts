@@ -19,6 +19,8 @@ export const ERROR_CODES = {
   E_TRAIN_DATA: 'not enough training data',
   E_STORE: 'sample store error',
   E_STAGE_FAILED: 'a critical service stage failed to start',
+  E_REPLAY_CLIP: 'a clip could not be replayed',
+  E_REPLAY_LABELS: 'the replay labels file is not valid',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { runCli } from '../helpers/cli.js';
 import { repoRoot } from '../helpers/paths.js';
 
-const SUBCOMMANDS = ['run', 'score', 'train', 'eval', 'models', 'samples', 'doctor', 'config'];
+const SUBCOMMANDS = ['run', 'score', 'replay', 'train', 'eval', 'models', 'samples', 'doctor', 'config'];
 
 test('catwatch --help lists every subcommand', async () => {
   const r = await runCli(['--help']);

@@ -6,6 +6,7 @@ import { trainCommand } from './train.js';
 import { evalCommand } from './eval.js';
 import { modelsCommand } from './models.js';
 import { scoreCommand } from './score.js';
+import { replayCommand } from './replay.js';
 import { doctorCommand } from './doctor.js';
 import { serviceCommand } from './service.js';
 import { samplesCommand } from './samples.js';
@@ -15,6 +16,7 @@ export const commands: readonly Command[] = [
   scoreCommand,
   trainCommand,
   evalCommand,
+  replayCommand,
   modelsCommand,
   samplesCommand,
   doctorCommand,
