@@ -107,7 +107,7 @@ function resolvePaths(config: Config, baseDir: string): Config {
     dataDir: abs(config.dataDir),
     cameras: config.cameras.map((c) => ({ ...c, url: fileUrlOrPath(c.url) })),
     model: { ...config.model, ...(config.model.positives ? { positives: abs(config.model.positives) } : {}) },
-    train: { ...config.train, negatives: config.train.negatives.map(abs) },
+    train: { ...config.train, negatives: config.train.negatives.map(abs), ...(config.train.clipsDir ? { clipsDir: abs(config.train.clipsDir) } : {}) },
     mqtt: {
       ...config.mqtt,
       tls: {

@@ -132,6 +132,10 @@ const trainSchema = z
       .default(true)
       .describe('Train on the training set shipped with the bundled model (cats, animals, people, scenes, objects, as embeddings) as well as your own data. Turn off only for a target that is not a cat.'),
     nice: z.number().int().min(0).max(19).default(10).describe('Niceness of the training child process.'),
+    clipsDir: z
+      .string()
+      .optional()
+      .describe('Regression clips for the training gate: a folder of your own clips with a labels.yml (clip → [[startS, endS], ...] where the target is visible). A new model must raise no more false events and miss no more visits on them than the current one. Default <dataDir>/clips (used when it has a labels.yml).'),
   })
   .describe('Training of the head.');
 

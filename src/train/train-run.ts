@@ -7,7 +7,7 @@
 import type { BackboneOutput } from '../model/backbone.js';
 import type { RgbImage } from '../image/image.js';
 import { projectEmbedding, type FeatureBasis } from '../model/feature-basis.js';
-import { explainCoords, isModelFile, modelPartsFromFile } from '../model/target-model.js';
+import { createTargetModel, explainCoords, isModelFile, modelPartsFromFile, type TargetModel } from '../model/target-model.js';
 import type { Registry } from '../registry/registry.js';
 import type { ModelManifest } from '../model/manifest.js';
 import { CatwatchError } from '../util/errors.js';
@@ -59,6 +59,8 @@ export interface TrainRunDeps {
   bundled?: BundledBase;
   onProgress?: (phase: string, done: number, total: number) => void;
   now?: () => Date;
+  /** Replays the user's regression clips with the candidate: reasons to refuse it, figures for the manifest. */
+  clipGate?: (candidate: TargetModel) => Promise<{ reasons: string[]; metrics: Record<string, number> }>;
 }
 
 export interface TrainRunResult {
@@ -118,8 +120,6 @@ export async function runTraining(options: TrainRunOptions, deps: TrainRunDeps):
   const prior = priorScorer(thresholdForFpr(sets.calibration.map((s) => s.prior), sets.calibration.map((s) => s.label), options.targetFpr).threshold);
   const baseline = currentScorer(deps.registry, deps.backbone.id, sets.basis.id) ?? prior;
   const gate = runGate({ candidate, baseline, prior, items: sets.gate, targetFpr: options.targetFpr });
-  const decision = gate.accepted ? `not worse than ${baseline.name} on ${sets.gate.length} held-out images` : `rejected: ${gate.reasons.join('; ')}${options.force ? ' (forced current)' : ''}`;
-
   const version = deps.registry.newVersionId(deps.now?.());
   const manifest: ModelManifest = {
     version,
@@ -134,13 +134,18 @@ export async function runTraining(options: TrainRunOptions, deps: TrainRunDeps):
     basisId: sets.basis.id,
     trainingMs: Date.now() - started,
     reason: options.reason,
-    decision,
     parent: deps.registry.currentVersion() ?? null,
   };
+  const clips = deps.clipGate ? await deps.clipGate(createTargetModel({ manifest, head: fit.file, dir: '', bundled: false })) : undefined;
+  const reasons = [...gate.reasons, ...(clips?.reasons ?? [])];
+  const accepted = reasons.length === 0;
+  manifest.decision = accepted ? `not worse than ${baseline.name} on ${sets.gate.length} held-out images${clips ? ' and the regression clips' : ''}` : `rejected: ${reasons.join('; ')}${options.force ? ' (forced current)' : ''}`;
+  Object.assign(manifest.metrics, clips?.metrics ?? {});
+  if (manifest.gate) manifest.gate.reasons = reasons;
   deps.registry.save(manifest, fit.file);
-  if (gate.accepted || options.force) deps.registry.use(version);
-  log.info({ version, accepted: gate.accepted, decision, auroc: manifest.metrics.auroc, threshold: fit.threshold }, 'training finished');
-  return { version, accepted: gate.accepted || Boolean(options.force), decision, manifest, gate, failed: embedded.failed, sourceSamples: sampleRefs([...user.train, ...user.val]) };
+  if (accepted || options.force) deps.registry.use(version);
+  log.info({ version, accepted, decision: manifest.decision, auroc: manifest.metrics.auroc, threshold: fit.threshold }, 'training finished');
+  return { version, accepted: accepted || Boolean(options.force), decision: manifest.decision, manifest, gate: { ...gate, accepted, reasons }, failed: embedded.failed, sourceSamples: sampleRefs([...user.train, ...user.val]) };
 }
 
 function gatherUserItems(options: TrainRunOptions): { train: DataItem[]; val: DataItem[]; augmentedCount: number } {

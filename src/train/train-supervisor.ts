@@ -177,6 +177,6 @@ export function trainOutcome(exit: { code: number | null; signal: NodeJS.Signals
 
 function pickNumbers(metrics: Record<string, number | null> | undefined): Record<string, number> | undefined {
   if (!metrics) return undefined;
-  const keys = ['auroc', 'priorAuroc', 'baselineAuroc', 'fprAt95Tpr', 'nearFprAt95Tpr', 'farFprAt95Tpr', 'threshold', 'precision', 'recall', 'fprAtThreshold'];
+  const keys = ['auroc', 'priorAuroc', 'baselineAuroc', 'fprAt95Tpr', 'nearFprAt95Tpr', 'farFprAt95Tpr', 'threshold', 'precision', 'recall', 'fprAtThreshold', 'clipFalseEvents', 'clipMissedVisits', 'baselineClipFalseEvents', 'baselineClipMissedVisits'];
   return Object.fromEntries(keys.flatMap((k) => { const v = metrics[k]; return typeof v === 'number' && Number.isFinite(v) ? [[k, v]] : []; }));
 }

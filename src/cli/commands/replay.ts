@@ -3,8 +3,8 @@
  * src/replay/replay-clip.ts), with figures against a labels file. What a threshold, mask or model does to a
  * camera's alerts, before it goes live.
  */
-import { parseConfig } from '../../config/load-config.js';
-import type { CameraConfig, Config } from '../../config/schema.js';
+import type { CameraConfig } from '../../config/schema.js';
+import { replayCamera } from '../../replay/replay-camera.js';
 import { createTargetModel, type TargetModel } from '../../model/target-model.js';
 import { replayClip, type ClipSummary, type ReplayEvent } from '../../replay/replay-clip.js';
 import { loadReplayLabels, scoreClip, type ClipScore, type ReplayLabels } from '../../replay/replay-labels.js';
@@ -39,15 +39,6 @@ ${MODEL_OPTIONS_HELP}
       --json           JSON lines output
   -h, --help           show this help
 `;
-
-function replayCamera(config: Config, name: string | undefined): CameraConfig {
-  if (name) {
-    const camera = config.cameras.find((c) => c.name === name);
-    if (!camera) throw new CatwatchError('E_USAGE', `--camera ${name}: no such camera in the config (${config.cameras.map((c) => c.name).join(', ') || 'none'})`);
-    return camera;
-  }
-  return config.cameras[0] ?? parseConfig({ cameras: [{ name: 'replay', url: 'replay.mp4' }] }, { baseDir: process.cwd(), env: {} }).cameras[0];
-}
 
 type ClipResult = { summary: ClipSummary; score?: ClipScore } | { clip: string; error: string };
 

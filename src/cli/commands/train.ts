@@ -5,9 +5,14 @@ import { loadStoreItems } from '../../train/store-items.js';
 import { CatwatchError, EXIT_OK } from '../../util/errors.js';
 import { BACKBONE_NAMES, isBackboneName } from '../../model/backbone-catalogue.js';
 import { parseCommandArgs, type Command } from '../command.js';
-import { MODEL_OPTIONS, MODEL_OPTIONS_HELP, openModelContext, startPool } from '../model-context.js';
+import { MODEL_OPTIONS, MODEL_OPTIONS_HELP, openModelContext, startPool, type ModelContext } from '../model-context.js';
 import { createProgress } from '../progress.js';
 import { formatTrainResult } from '../../train/train-result.js';
+import { createClipGate } from '../../replay/clip-gate.js';
+import { replayCamera } from '../../replay/replay-camera.js';
+import { createTargetModel, type TargetModel } from '../../model/target-model.js';
+import type { RgbImage } from '../../image/image.js';
+import type { BackboneOutput } from '../../model/backbone.js';
 
 const HELP = `Usage: catwatch train [--positives DIR] [--negatives DIR]... [options]
 
@@ -33,6 +38,17 @@ ${MODEL_OPTIONS_HELP}
       --json            print the result as JSON
   -h, --help            show this help
 `;
+
+/** The regression-clip check of the gate, when the clips folder has labelled clips (see src/replay/clip-gate.ts). */
+function regressionClipGate(ctx: ModelContext, backboneId: string, embed: (images: RgbImage[]) => Promise<BackboneOutput[]>) {
+  let current: TargetModel | undefined;
+  try {
+    current = createTargetModel(ctx.registry.loadCurrent(backboneId));
+  } catch {
+    current = undefined; // no model for this backbone yet: nothing to compare with
+  }
+  return createClipGate({ config: ctx.config, camera: replayCamera(ctx.config), current, embed });
+}
 
 export const trainCommand: Command = {
   name: 'train',
@@ -95,7 +111,11 @@ export const trainCommand: Command = {
           force: Boolean(values.force),
           reason: values.reason ?? 'cli',
         },
-        { backbone: info, embed: (images) => pool.embed(images), cache, registry: ctx.registry, log: ctx.log, onProgress: progress.update, bundled: values['no-shipped'] || !config.train.shippedData ? undefined : loadBundledBase(ctx.registry, info.id) },
+        {
+          backbone: info, embed: (images) => pool.embed(images), cache, registry: ctx.registry, log: ctx.log, onProgress: progress.update,
+          bundled: values['no-shipped'] || !config.train.shippedData ? undefined : loadBundledBase(ctx.registry, info.id),
+          clipGate: regressionClipGate(ctx, info.id, (images) => pool.embed(images)),
+        },
       );
       if (values.json) {
         io.stdout.write(formatTrainResult({ version: result.version, accepted: result.accepted, decision: result.decision, reasons: result.gate.reasons, metrics: result.manifest.metrics, gate: result.manifest.gate, counts: result.manifest.counts, threshold: result.manifest.threshold, sourceSamples: result.sourceSamples, failed: result.failed }));
@@ -104,6 +124,7 @@ export const trainCommand: Command = {
         io.stdout.write(`version ${result.version} (${result.accepted ? 'current' : 'NOT current'}): ${result.decision}\n`);
         const g = result.gate;
         io.stdout.write(`held-out gate set (${g.counts.positives} positives, ${g.counts.negatives} negatives): AUROC ${m.auroc.toFixed(4)} (prior alone ${m.priorAuroc.toFixed(4)}, ${g.baseline.name} ${m.baselineAuroc.toFixed(4)}), FPR@95%TPR near-class ${(m.nearFprAt95Tpr * 100).toFixed(2)}% far ${(m.farFprAt95Tpr * 100).toFixed(2)}%, threshold ${result.manifest.threshold.toFixed(4)}: precision ${m.precision.toFixed(3)} recall ${m.recall.toFixed(3)}\n`);
+        if (m.clipCount !== undefined) io.stdout.write(`regression clips (${m.clipCount}): ${m.clipFalseEvents} false event(s), ${m.clipMissedVisits} missed visit(s)${m.baselineClipFalseEvents === undefined ? '' : `; current model ${m.baselineClipFalseEvents} and ${m.baselineClipMissedVisits}`}\n`);
         for (const [source, refs] of Object.entries(result.sourceSamples)) io.stdout.write(`  source ${source}: e.g. ${refs.join(', ')}\n`);
         if (result.failed.length > 0) io.stdout.write(`${result.failed.length} unreadable image(s) skipped\n`);
       }
