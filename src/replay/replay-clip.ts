@@ -40,6 +40,8 @@ export interface ReplayClipDeps {
   embed: (images: RgbImage[]) => Promise<BackboneOutput[]>;
   onEvent?: (event: ReplayEvent) => void;
   onFrame?: (frame: number) => void;
+  /** Frames the mining policy kept (after dedup and rate limit), for a caller that stores them. */
+  onMined?: (scored: ScoredFrame, reason: string) => void;
 }
 
 export async function replayClip(deps: ReplayClipDeps): Promise<{ events: ReplayEvent[]; summary: ClipSummary }> {
@@ -61,7 +63,11 @@ export async function replayClip(deps: ReplayClipDeps): Promise<{ events: Replay
     }
   };
   const mine = (candidates: ReturnType<typeof policy.flush>): void => {
-    for (const c of candidates) if (policy.admit(c.camera, dHash(c.item.crop ?? c.item.frame)) === 'kept') summary.minedCandidates++;
+    for (const c of candidates) {
+      if (policy.admit(c.camera, dHash(c.item.crop ?? c.item.frame)) !== 'kept') continue;
+      summary.minedCandidates++;
+      deps.onMined?.(c.item, c.reason);
+    }
   };
 
   for await (const frame of clipFrames(camera, deps.clip)) {
