@@ -18,7 +18,7 @@ import { createTargetModel } from '../src/model/target-model.js';
 import { createRegistry } from '../src/registry/registry.js';
 import { replayClip } from '../src/replay/replay-clip.js';
 import { replayCamera } from '../src/replay/replay-camera.js';
-import { scoreClip } from '../src/replay/replay-labels.js';
+import { eventSpans, scoreClip } from '../src/replay/replay-labels.js';
 import { resolveBackboneSpec } from '../src/score/backbone-spec.js';
 import { createScorePool } from '../src/score/score-pool.js';
 import type { ScoredFrame } from '../src/score/score-stage.js';
@@ -74,7 +74,7 @@ async function replayAll(mine: boolean): Promise<Omit<RoundFigures, 'round' | 't
       store.label([sample.id], isCat ? 'positive' : 'negative');
     }
     mined += kept.length;
-    const spans = events.filter((e) => e.type === 'end').map((e): [number, number] => [e.start_time, e.end_time ?? e.start_time]);
+    const spans = eventSpans(events);
     const score = scoreClip(spans, isCat ? [[0, summary.durationS]] : [], summary.durationS);
     if (isCat) {
       visits += score.visits;

@@ -10,7 +10,7 @@ import type { RgbImage } from '../image/image.js';
 import type { BackboneOutput } from '../model/backbone.js';
 import type { TargetModel } from '../model/target-model.js';
 import { replayClip } from './replay-clip.js';
-import { loadReplayLabels, scoreClip } from './replay-labels.js';
+import { eventSpans, loadReplayLabels, scoreClip } from './replay-labels.js';
 
 export interface ClipFigures { clips: number; visits: number; missedVisits: number; falseEvents: number }
 
@@ -39,7 +39,7 @@ export async function replayFigures(clips: readonly RegressionClip[], deps: { co
   const total: ClipFigures = { clips: clips.length, visits: 0, missedVisits: 0, falseEvents: 0 };
   for (const clip of clips) {
     const { events, summary } = await replayClip({ clip: clip.path, camera: deps.camera, config: deps.config, model: deps.model, embed: deps.embed });
-    const spans = events.filter((e) => e.type === 'end').map((e): [number, number] => [e.start_time, e.end_time ?? e.start_time]);
+    const spans = eventSpans(events);
     const s = scoreClip(spans, clip.visits, summary.durationS);
     total.visits += s.visits;
     total.missedVisits += s.visits - s.detectedVisits;

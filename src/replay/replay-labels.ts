@@ -46,6 +46,11 @@ export interface ClipScore {
   timeToFirstDetectionS: number[];
 }
 
+/** [startS, endS] of each finished event (every event ends: replay closes the open one at the clip's end). */
+export function eventSpans(events: ReadonlyArray<{ type: string; start_time: number; end_time: number | null }>): Array<[number, number]> {
+  return events.filter((e) => e.type === 'end').map((e): [number, number] => [e.start_time, e.end_time ?? e.start_time]);
+}
+
 /** `events`: [startS, endS] of each event of the clip. */
 export function scoreClip(events: ReadonlyArray<[number, number]>, visits: ReadonlyArray<[number, number]>, durationS: number): ClipScore {
   const overlaps = (e: [number, number], v: readonly [number, number]): boolean => e[0] <= v[1] && e[1] >= v[0];

@@ -12,7 +12,8 @@ export function isSampleState(value: unknown): value is SampleState {
   return typeof value === 'string' && (SAMPLE_STATES as readonly string[]).includes(value);
 }
 
-export interface NewSample {
+/** What a sample is about, whether it is being stored or was stored. */
+interface SampleMeta {
   camera: string;
   capturedAtMs: number;
   score: number;
@@ -20,27 +21,23 @@ export interface NewSample {
   modelVersion: string | null;
   /** 16 hex digits (see mine/perceptual-hash.ts). */
   phash: string;
-  crop: RgbImage;
-  frame: RgbImage;
-  embedding: Float32Array | null;
   backboneId: string | null;
 }
 
-export interface SampleRecord {
+export interface NewSample extends SampleMeta {
+  crop: RgbImage;
+  frame: RgbImage;
+  embedding: Float32Array | null;
+}
+
+export interface SampleRecord extends SampleMeta {
   id: number;
-  camera: string;
-  capturedAtMs: number;
-  score: number;
-  reason: string;
-  modelVersion: string | null;
-  phash: string;
   /** Relative to dataDir. */
   cropFile: string;
   frameFile: string;
   bytes: number;
   state: SampleState;
   labelledAtMs: number | null;
-  backboneId: string | null;
 }
 
 export interface IntegrityReport { ok: boolean; problems: string[] }

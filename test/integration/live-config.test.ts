@@ -3,7 +3,7 @@
  * never neither. The live side is read from a real started service (the paths its stages subscribed to), the
  * settings from the zod schema itself, so a new setting that nobody applies fails here.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,7 @@ import { configSettingPaths } from '../../src/config/config-paths.js';
 import { parseConfig } from '../../src/config/load-config.js';
 import { RESTART_REQUIRED_PATHS, type Config } from '../../src/config/schema.js';
 import { createService } from '../../src/main.js';
+import type { Service } from '../../src/service/service.js';
 import { silentLogger } from '../../src/util/log.js';
 import { pathsOverlap } from '../../src/util/stage.js';
 import { cliPath } from '../helpers/cli.js';
@@ -25,12 +26,18 @@ function serviceConfig(dataDir: string, extra: Record<string, unknown> = {}): Co
   );
 }
 
-test('every setting is applied live or restart-required, exactly one of the two', async (t) => {
+/** A real service on a fresh data folder (embedded broker, HTTP on free ports), stopped and removed after the test. */
+async function startedService(t: TestContext): Promise<{ dataDir: string; service: Service }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cw-live-'));
   t.after(() => rmSync(dataDir, { recursive: true, force: true }));
   const service = createService({ config: serviceConfig(dataDir), configPath: join(dataDir, 'none.yml'), cliPath, log: silentLogger() });
   await service.start();
   t.after(() => service.stop());
+  return { dataDir, service };
+}
+
+test('every setting is applied live or restart-required, exactly one of the two', async (t) => {
+  const { service } = await startedService(t);
   const live = service.config.livePaths();
   const settings = configSettingPaths();
   assert.ok(settings.length > 50, `the schema walk found ${settings.length} settings`);
@@ -44,11 +51,7 @@ test('every setting is applied live or restart-required, exactly one of the two'
 });
 
 test('a reload applies live settings at once and keeps restart-required ones at their running values', async (t) => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'cw-live-'));
-  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
-  const service = createService({ config: serviceConfig(dataDir), configPath: join(dataDir, 'none.yml'), cliPath, log: silentLogger() });
-  await service.start();
-  t.after(() => service.stop());
+  const { dataDir, service } = await startedService(t);
   const seen: Array<[number, number]> = [];
   service.config.onChange(['events'], (next, previous) => void seen.push([previous.events.minHits, next.events.minHits]), 'test');
   await service.applyConfig(serviceConfig(dataDir, { events: { minHits: 3 }, stats: { intervalS: 7 }, mqtt: { baseTopic: 'other', embedded: { port: 0 } }, model: { backbone: 'objectron', workers: 1, batchSize: 4 } }));

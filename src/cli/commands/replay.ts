@@ -7,7 +7,7 @@ import type { CameraConfig } from '../../config/schema.js';
 import { replayCamera } from '../../replay/replay-camera.js';
 import { createTargetModel, type TargetModel } from '../../model/target-model.js';
 import { replayClip, type ClipSummary, type ReplayEvent } from '../../replay/replay-clip.js';
-import { loadReplayLabels, scoreClip, type ClipScore, type ReplayLabels } from '../../replay/replay-labels.js';
+import { eventSpans, loadReplayLabels, scoreClip, type ClipScore, type ReplayLabels } from '../../replay/replay-labels.js';
 import { CatwatchError, EXIT_FAILURE, EXIT_OK, errorMessage } from '../../util/errors.js';
 import type { CliIo } from '../command.js';
 import { parseCommandArgs, type Command } from '../command.js';
@@ -67,7 +67,7 @@ async function replayAll(ctx: ModelContext, model: TargetModel, camera: CameraCo
     try {
       const { events, summary } = await replayClip({ clip, camera, config: ctx.config, model, embed: opts.embed, onEvent: (e) => io.stdout.write(opts.json ? `${JSON.stringify(e)}\n` : eventText(e)) });
       const visits = opts.labels?.[summary.clip];
-      const spans = events.filter((e) => e.type === 'end').map((e): [number, number] => [e.start_time, e.end_time ?? e.start_time]);
+      const spans = eventSpans(events);
       result = { summary, ...(visits ? { score: scoreClip(spans, visits, summary.durationS) } : {}) };
     } catch (err) {
       result = { clip, error: errorMessage(err) };
