@@ -17,6 +17,7 @@ import { resolveBackboneSpec } from './score/backbone-spec.js';
 import { createScorePool } from './score/score-pool.js';
 import { createScoreStage, type ScoredFrame } from './score/score-stage.js';
 import { createScoringStage } from './score/scoring-stage.js';
+import { createCameraThresholds } from './events/camera-thresholds.js';
 import { createEventsStage } from './events/events-stage.js';
 import { createMineStage } from './mine/mine-stage.js';
 import { createSampleCommandHandler } from './mine/sample-command.js';
@@ -50,12 +51,20 @@ function pipeline({ deps, store, bus, runner }: Wiring): { stages: Array<Stage<C
   // The embedded broker's port is known only once it listens (port 0 in tests): read at connect time.
   const publisher = createMqttPublisher({ ...mqtt, outbox, log, get url() { return mqtt.url ?? broker?.url() ?? ''; } });
   const scored = createFanout<ScoredFrame>(log);
-  const events = createEventsStage({ config, publisher, log, onTransition: (p) => bus.emit('event-published', { camera: p.camera, type: p.type }) });
   const samples = createSampleStore({ db, dataDir, log });
   const mine = createMineStage({ config, store: samples, log, onMined: (s) => bus.emit('sample-mined', { camera: s.camera, id: s.id }) });
   publisher.onCommand(publisher.topics.samplesSet, createSampleCommandHandler({ store: samples, log }));
   const pool = createScorePool({ spec: resolveBackboneSpec(model, dataDir), log, workers: model.workers, batchSize: model.batchSize });
   const scheduler = createScoreStage({ embed: (images) => pool.embed(images), maxInFlightJobs: () => 2 * Math.max(1, pool.stats().workers), log, onScored: scored.emit });
+  const thresholds = createCameraThresholds({ config, samples, model: () => scheduler.model(), log });
+  const events = createEventsStage({
+    config, publisher, log,
+    cameraThreshold: thresholds.forCamera,
+    onTransition: (p) => {
+      bus.emit('event-published', { camera: p.camera, type: p.type });
+      mine.observeEvent(p);
+    },
+  });
   const registry = createRegistry({ dataDir, bundledDir: bundledModelsDir() });
   const score = createScoringStage({ config, pool, scheduler, registry, log, onModel: (m) => bus.emit('model-swapped', { version: m.version }) });
   const motion = createMotionStage({ config, onJob: (job) => scheduler.submit(job) });
@@ -66,7 +75,7 @@ function pipeline({ deps, store, bus, runner }: Wiring): { stages: Array<Stage<C
   const health = createHealth({ config, cameraStats: () => cameras.stats(), modelVersion });
   const stats = createStatsReporter({ config, publisher, outbox, pool, log, cameraStats: () => cameras.stats(), scoreStats: (c) => scheduler.stats(c), modelVersion: () => modelVersion() ?? 'none' });
   const metrics = createMetrics({ cameraStats: () => cameras.stats(), droppedFrames: (c) => scheduler.stats(c).dropped, outboxDepth: () => outbox.depth(), camerasUp: () => health.camerasUp(), stages: () => runner.reports() });
-  const status = createStatus({ version: packageVersion(), stages: () => runner.reports(), phase: () => runner.phase(), cameraStats: () => cameras.stats(), camerasUp: () => health.camerasUp(), modelVersion, configHistory: store.history, publisher });
+  const status = createStatus({ version: packageVersion(), stages: () => runner.reports(), phase: () => runner.phase(), cameraStats: () => cameras.stats(), camerasUp: () => health.camerasUp(), modelVersion, configHistory: store.history, publisher, cameraThresholds: thresholds.report });
   const availability = createCameraAvailability({ config, publisher, camerasUp: () => health.camerasUp(), log });
   const discovery = createDiscoveryStage({ config, publisher, version: packageVersion() });
   const server = http.enabled ? createHttpServer({ ...http, health: () => health.check(), metrics: metrics.registry, status: () => status.snapshot(), log }) : undefined;
@@ -78,13 +87,14 @@ function pipeline({ deps, store, bus, runner }: Wiring): { stages: Array<Stage<C
   scored.add('mine', (s) => mine.observe(s));
   bus.on('camera-up', 'motion', ({ camera }) => motion.reset(camera));
   bus.on('camera-up', 'mine', ({ camera }) => mine.reset(camera));
+  bus.on('model-swapped', 'thresholds', () => thresholds.refresh());
   bus.on('event-published', 'metrics', ({ camera, type }) => metrics.recordEvent(camera, type));
   bus.on('sample-mined', 'metrics', ({ camera }) => metrics.recordMined(camera));
   bus.on('train-state', 'metrics', ({ state }) => metrics.recordTrainState(state));
   for (const event of ['camera-up', 'camera-down', 'model-swapped'] as const) bus.on(event, 'status', () => status.refresh());
   bus.on('train-state', 'mqtt', (state) => publisher.publishLatest(publisher.topics.trainState, JSON.stringify({ ...state, at: Date.now() / 1000 }), { retain: true, qos: 1 }));
 
-  const stages = [createDatabaseStage(db), broker, publisher, score, events, mine, motion, trainer, cameras, stats, metrics, availability, discovery, status, server, watchdog];
+  const stages = [createDatabaseStage(db), broker, publisher, score, thresholds, events, mine, motion, trainer, cameras, stats, metrics, availability, discovery, status, server, watchdog];
   return { stages, status: status.snapshot };
 }
 

@@ -126,7 +126,7 @@ const trainSchema = z
     focalGamma: z.number().min(0).max(5).default(2).describe('Focal loss gamma (focus on hard samples).'),
     head: z.enum(['logistic', 'mlp']).default('logistic').describe('Head architecture.'),
     hiddenUnits: z.number().int().min(4).max(1024).default(64).describe('Hidden units of the MLP head.'),
-    syntheticNegatives: z.number().int().min(0).max(100000).default(300).describe('Synthetic negatives added (quad-tree squares, noise, colour fields, face drawings).'),
+    syntheticNegatives: z.number().int().min(0).max(100000).default(300).describe('Synthetic negatives (quad-tree squares, noise, colour fields, face drawings) in the training set in total; those of the shipped training set count, so with it none are added by default.'),
     shippedData: z
       .boolean()
       .default(true)
@@ -146,6 +146,13 @@ const mineSchema = z
     maxPerCameraPerHour: z.number().int().min(0).default(60).describe('Rate limit of mined samples per camera.'),
     quotaMb: z.number().min(1).default(500).describe('Disk quota of the sample store; oldest unreviewed samples go first.'),
     dedupBits: z.number().int().min(0).max(64).default(6).describe('Perceptual-hash distance under which a sample is a duplicate.'),
+    eventSamples: z
+      .number()
+      .int()
+      .min(0)
+      .max(100)
+      .default(8)
+      .describe('Frames of every event kept for review (the first hit, then one a second; 0: none): labelling them negative reports a false alarm and teaches the next model. They train only once labelled.'),
   })
   .describe('Hard-negative mining.');
 
@@ -156,6 +163,12 @@ const eventsSchema = z
     quietPeriodS: z.number().min(0).default(5).describe('End an event after this long without a score above threshold.'),
     maxEventS: z.number().min(1).default(600).describe('Force-end an event after this long.'),
     snapshotAnnotated: z.boolean().default(true).describe('Draw the box on the snapshot.'),
+    maxFalseAlarmsPerHour: z
+      .number()
+      .min(0)
+      .optional()
+      .describe('False-alarm budget per camera: each camera gets its own threshold (never below the model\'s), learned from its negatives (labelled or mined) so that the false alarms they would have raised stay within this many per hour. Reported per camera on /api/status. Off when absent.'),
+    budgetWindowH: z.number().min(1).max(8760).default(168).describe('Hours of a camera\'s samples the false-alarm budget learns from.'),
   })
   .describe('Event state machine.');
 

@@ -15,8 +15,10 @@ export interface EventsStageDeps {
   config: () => Config;
   publisher: MqttPublisher;
   log: Logger;
-  /** Called for every event transition after it was queued for publishing (metrics, latency). */
+  /** Called for every event transition after it was queued for publishing (metrics, mining). */
   onTransition?: (payload: EventPayload, frameCapturedAtMs: number) => void;
+  /** A camera's own threshold for this model version (false-alarm budget), if it has one. */
+  cameraThreshold?: (camera: string, modelVersion: string) => number | undefined;
   now?: () => number;
 }
 
@@ -90,7 +92,8 @@ export function createEventsStage(deps: EventsStageDeps) {
     observe(scored: ScoredFrame) {
       lastModelVersion = scored.model.version;
       const camera = scored.frame.camera;
-      emit(camera, tracker(camera).observe({ atMs: scored.frame.capturedAtMs, score: scored.score, box: scored.box, threshold: scored.model.threshold }), scored);
+      const threshold = Math.max(scored.model.threshold, deps.cameraThreshold?.(camera, scored.model.version) ?? 0);
+      emit(camera, tracker(camera).observe({ atMs: scored.frame.capturedAtMs, score: scored.score, box: scored.box, threshold }), scored);
     },
     applyConfig() {
       // Hysteresis settings apply to new trackers; open events finish under the settings they started with.

@@ -19,7 +19,8 @@
  */
 import { hammingDistance } from './perceptual-hash.js';
 
-export type MineReason = 'uncertain' | 'isolated-positive';
+/** 'event': a frame of an event (event-samples.ts), kept for review. */
+export type MineReason = 'uncertain' | 'isolated-positive' | 'event';
 
 export interface MinePolicyOptions {
   bandLow: number;

@@ -9,7 +9,8 @@ import type { ScoredFrame } from '../score/score-stage.js';
 import type { Logger } from '../util/log.js';
 import type { SampleStore } from '../store/sample-store.js';
 import type { NewSample, SampleRecord } from '../store/sample-rows.js';
-import { createMinePolicy, type Candidate } from './mine-policy.js';
+import { createMinePolicy, type Candidate, type ScoreObservation } from './mine-policy.js';
+import { createEventSampler, type EventSampleOptions, type EventTransition } from './event-samples.js';
 import { dHash, hashToHex } from './perceptual-hash.js';
 import { createSerialQueue } from '../util/serial-queue.js';
 
@@ -44,7 +45,18 @@ function newSample({ candidate, phash }: Job): NewSample {
     frame: scored.frame,
     embedding: scored.embedding,
     backboneId: scored.model.backboneId,
+    prior: scored.parts.prior,
+    box: scored.box,
   };
+}
+
+/** Event frames are taken one a second: frames of one second are near-duplicates. */
+export function eventSampleOptions(config: Config): EventSampleOptions {
+  return { perEvent: config.mine.enabled ? config.mine.eventSamples : 0, intervalMs: 1000 };
+}
+
+function observation(scored: ScoredFrame): ScoreObservation {
+  return { camera: scored.frame.camera, timeMs: scored.frame.capturedAtMs, score: scored.score, threshold: scored.model.threshold };
 }
 
 export function createMineStage(deps: MineStageDeps) {
@@ -52,6 +64,7 @@ export function createMineStage(deps: MineStageDeps) {
   const now = deps.now ?? Date.now;
   const queueMax = deps.queueMax ?? 4;
   const policy = createMinePolicy<ScoredFrame>({ options: () => deps.config().mine, now });
+  const eventSampler = createEventSampler<ScoredFrame>(() => eventSampleOptions(deps.config()));
   let timer: NodeJS.Timeout | undefined;
   let running = false;
   let mined = 0;
@@ -103,17 +116,23 @@ export function createMineStage(deps: MineStageDeps) {
     observe(scored: ScoredFrame): void {
       if (!running || !deps.config().mine.enabled) return;
       try {
-        const { camera, capturedAtMs } = scored.frame;
-        consider(policy.observe({ camera, timeMs: capturedAtMs, score: scored.score, threshold: scored.model.threshold }, scored));
+        const obs = observation(scored);
+        consider([...eventSampler.observe(obs, scored), ...policy.observe(obs, scored)]);
       } catch (err) {
         // Mining is a side job of scoring: a bad frame must not break the caller's loop.
         log.warn({ camera: scored.frame.camera, err: (err as Error).message }, 'mining a frame failed');
       }
     },
 
+    /** Event transitions: while an event is open, its frames are kept for review (event-samples.ts). */
+    observeEvent(transition: EventTransition): void {
+      eventSampler.transition(transition);
+    },
+
     /** Forget a camera's neighbourhood (after a reconnect the earlier frames are not its neighbours). */
     reset(camera: string): void {
       policy.reset(camera);
+      eventSampler.reset(camera);
     },
 
     /** Undecided candidates are dropped; queued writes get up to stopWaitMs to finish. */

@@ -7,6 +7,8 @@ import { basename } from 'node:path';
 import type { CameraConfig, Config } from '../config/schema.js';
 import { createEventTracker, type Transition } from '../events/event-tracker.js';
 import { eventPayload } from '../events/events-stage.js';
+import { createEventSampler } from '../mine/event-samples.js';
+import { eventSampleOptions } from '../mine/mine-stage.js';
 import { createMinePolicy } from '../mine/mine-policy.js';
 import { dHash } from '../mine/perceptual-hash.js';
 import type { BackboneOutput } from '../model/backbone.js';
@@ -39,6 +41,8 @@ export interface ReplayClipDeps {
   model: TargetModel;
   embed: (images: RgbImage[]) => Promise<BackboneOutput[]>;
   onEvent?: (event: ReplayEvent) => void;
+  /** The camera's own event threshold (false-alarm budget), when above the model's. */
+  eventThreshold?: number;
   onFrame?: (frame: number) => void;
   /** Frames the mining policy kept (after dedup and rate limit), for a caller that stores them. */
   onMined?: (scored: ScoredFrame, reason: string) => void;
@@ -55,18 +59,20 @@ export async function replayClip(deps: ReplayClipDeps): Promise<{ events: Replay
   const events: ReplayEvent[] = [];
   const summary: ClipSummary = { clip, durationS: 0, frames: 0, framesScored: 0, regionsScored: 0, events: 0, minedCandidates: 0 };
 
-  const emit = (transitions: Transition[], scored: ScoredFrame | undefined): void => {
-    for (const { type, event } of transitions) {
-      const payload = { ...eventPayload({ type, event, camera: camera.name, label: config.model.label, scored, modelVersion: model.version }), has_snapshot: false, clip };
-      events.push(payload);
-      deps.onEvent?.(payload);
-    }
-  };
   const mine = (candidates: ReturnType<typeof policy.flush>): void => {
     for (const c of candidates) {
       if (policy.admit(c.camera, dHash(c.item.crop ?? c.item.frame)) !== 'kept') continue;
       summary.minedCandidates++;
       deps.onMined?.(c.item, c.reason);
+    }
+  };
+  const eventSampler = createEventSampler<ScoredFrame>(() => eventSampleOptions(config));
+  const emit = (transitions: Transition[], scored: ScoredFrame | undefined): void => {
+    for (const { type, event } of transitions) {
+      const payload = { ...eventPayload({ type, event, camera: camera.name, label: config.model.label, scored, modelVersion: model.version }), has_snapshot: false, clip };
+      events.push(payload);
+      deps.onEvent?.(payload);
+      eventSampler.transition(payload);
     }
   };
 
@@ -80,8 +86,11 @@ export async function replayClip(deps: ReplayClipDeps): Promise<{ events: Replay
     const scored = await scoreJob({ frame, regions: found.regions, fullFrame: found.fullFrame }, model, deps.embed, () => 0);
     summary.framesScored++;
     summary.regionsScored += scored.regions.length;
-    emit(tracker.observe({ atMs: frame.capturedAtMs, score: scored.score, box: scored.box, threshold: model.threshold }), scored);
-    if (config.mine.enabled) mine(policy.observe({ camera: camera.name, timeMs: frame.capturedAtMs, score: scored.score, threshold: model.threshold }, scored));
+    emit(tracker.observe({ atMs: frame.capturedAtMs, score: scored.score, box: scored.box, threshold: Math.max(model.threshold, deps.eventThreshold ?? 0) }), scored);
+    if (config.mine.enabled) {
+      const obs = { camera: camera.name, timeMs: frame.capturedAtMs, score: scored.score, threshold: model.threshold };
+      mine([...eventSampler.observe(obs, scored), ...policy.observe(obs, scored)]);
+    }
   }
   summary.durationS = summary.frames / camera.detectFps;
   clipTimeMs.now = summary.durationS * 1000 + 60_000;

@@ -5,6 +5,7 @@
  */
 import type { CameraIngestStats } from '../ingest/camera-ingest.js';
 import type { ConfigHistory } from '../config/config-store.js';
+import type { CameraThreshold } from '../events/camera-thresholds.js';
 import type { MqttPublisher } from '../publish/mqtt-publisher.js';
 import type { ServicePhase, StageReport } from './stage-runner.js';
 
@@ -14,6 +15,8 @@ export interface CameraStatus {
   frames: number;
   restarts: number;
   lastError: string | null;
+  /** The camera's own threshold under the false-alarm budget, with its figures; null when the budget is off. */
+  threshold: CameraThreshold | null;
 }
 
 export interface StatusSnapshot {
@@ -36,6 +39,7 @@ export interface StatusDeps {
   modelVersion: () => string | undefined;
   configHistory: () => ConfigHistory;
   publisher: MqttPublisher;
+  cameraThresholds?: () => Record<string, CameraThreshold>;
   checkIntervalMs?: number;
 }
 
@@ -47,17 +51,19 @@ export function createStatus(deps: StatusDeps) {
 
   function snapshot(): StatusSnapshot {
     const stats = deps.cameraStats();
+    const thresholds = deps.cameraThresholds?.() ?? {};
     const cameras: Record<string, CameraStatus> = {};
     for (const [camera, up] of deps.camerasUp()) {
       const s = stats.get(camera);
-      cameras[camera] = { up, connected: s?.connected ?? false, frames: s?.frames ?? 0, restarts: s?.restarts ?? 0, lastError: s?.lastError ?? null };
+      const threshold = thresholds[camera] ?? null;
+      cameras[camera] = { up, connected: s?.connected ?? false, frames: s?.frames ?? 0, restarts: s?.restarts ?? 0, lastError: s?.lastError ?? null, threshold };
     }
     return { state: deps.phase(), version: deps.version, startedAt, stages: deps.stages(), cameras, model: { version: deps.modelVersion() ?? null }, config: deps.configHistory() };
   }
 
   function publishIfChanged(force = false): void {
     const now = snapshot();
-    const key = JSON.stringify({ ...now, cameras: Object.entries(now.cameras).map(([c, s]) => [c, s.up, s.connected]) });
+    const key = JSON.stringify({ ...now, cameras: Object.entries(now.cameras).map(([c, s]) => [c, s.up, s.connected, s.threshold?.threshold]) });
     if (!force && key === lastKey) return;
     lastKey = key;
     deps.publisher.publishLatest(deps.publisher.topics.status, JSON.stringify(now), { retain: true, qos: 1 });

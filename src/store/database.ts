@@ -48,6 +48,10 @@ const MIGRATIONS: readonly string[] = [
      version TEXT,
      max_sample_id INTEGER NOT NULL DEFAULT 0
    )`,
+  // 4: what a sample's score was made of and where: the backbone's prior (with the embedding, any later model can
+  // score the sample again without its image) and the box (JSON NormBox in the frame). Older rows: NULL.
+  `ALTER TABLE samples ADD COLUMN prior REAL;
+   ALTER TABLE samples ADD COLUMN box TEXT`,
 ];
 
 export function openDatabase(dataDir: string, fileName = 'catwatch.db'): Db {

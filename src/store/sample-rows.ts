@@ -1,6 +1,6 @@
 /** A sample's kinds, the `samples` table's rows and their mapping to SampleRecord; shared by the store and its maintenance. */
 import type { Db } from './database.js';
-import type { RgbImage } from '../image/image.js';
+import type { NormBox, RgbImage } from '../image/image.js';
 import { unlinkQuietly } from './sample-files.js';
 import { join } from 'node:path';
 import type { Logger } from '../util/log.js';
@@ -22,6 +22,10 @@ interface SampleMeta {
   /** 16 hex digits (see mine/perceptual-hash.ts). */
   phash: string;
   backboneId: string | null;
+  /** The backbone's prior for the crop (null: not known, rows from before it was stored). */
+  prior?: number | null;
+  /** Where the target was scored in the frame (null: not known). */
+  box?: NormBox | null;
 }
 
 export interface NewSample extends SampleMeta {
@@ -40,20 +44,44 @@ export interface SampleRecord extends SampleMeta {
   labelledAtMs: number | null;
 }
 
+/** A sample as the false-alarm budget sees it. */
+export interface ScoredSampleRow {
+  capturedAtMs: number;
+  score: number;
+  state: SampleState;
+  reason: string;
+  prior: number | null;
+  embedding: Float32Array | null;
+  backboneId: string | null;
+}
+
 export interface IntegrityReport { ok: boolean; problems: string[] }
 
-export const COLUMNS = 'id, camera, captured_at, score, reason, model_version, phash, crop_file, frame_file, bytes, state, labelled_at, backbone_id';
+export const COLUMNS = 'id, camera, captured_at, score, reason, model_version, phash, crop_file, frame_file, bytes, state, labelled_at, backbone_id, prior, box';
 
 export interface Row {
   id: number; camera: string; captured_at: number; score: number; reason: string; model_version: string | null; phash: string;
   crop_file: string; frame_file: string; bytes: number; state: SampleState; labelled_at: number | null; backbone_id: string | null;
+  prior: number | null; box: string | null;
 }
 
 export function toRecord(r: Row): SampleRecord {
   return {
     id: r.id, camera: r.camera, capturedAtMs: r.captured_at, score: r.score, reason: r.reason, modelVersion: r.model_version, phash: r.phash,
     cropFile: r.crop_file, frameFile: r.frame_file, bytes: r.bytes, state: r.state, labelledAtMs: r.labelled_at, backboneId: r.backbone_id,
+    prior: r.prior, box: parseBox(r.box),
   };
+}
+
+/** A stored box, or null when absent or not a box (the column is ours, but a row must never break a listing). */
+function parseBox(json: string | null): NormBox | null {
+  if (json === null) return null;
+  try {
+    const b = JSON.parse(json) as NormBox;
+    return [b.x, b.y, b.w, b.h].every((v) => typeof v === 'number' && Number.isFinite(v)) ? { x: b.x, y: b.y, w: b.w, h: b.h } : null;
+  } catch {
+    return null;
+  }
 }
 
 /** What the store's maintenance functions work on. */

@@ -19,7 +19,7 @@ import type { Logger } from '../util/log.js';
 import type { Db } from './database.js';
 import { encodeJpeg, fsyncDirAsync, unlinkQuietly, writeDurable } from './sample-files.js';
 import { checkStoreIntegrity, enforceQuota, exportSamples, recoverStore } from './sample-maintenance.js';
-import { COLUMNS, isSampleState, SAMPLE_STATES, toRecord, totalBytes, type NewSample, type Row, type SampleRecord, type SampleState, type StoreContext } from './sample-rows.js';
+import { COLUMNS, isSampleState, SAMPLE_STATES, toRecord, totalBytes, type NewSample, type Row, type SampleRecord, type SampleState, type ScoredSampleRow, type StoreContext } from './sample-rows.js';
 import type { Statement } from 'better-sqlite3';
 
 export interface SampleStoreDeps {
@@ -47,6 +47,7 @@ async function writeSample(ctx: StoreContext, allocateId: () => number, sample: 
     id, camera: sample.camera, captured_at: Math.round(sample.capturedAtMs), score: sample.score, reason: sample.reason,
     model_version: sample.modelVersion, phash: sample.phash, crop_file: cropFile, frame_file: frameFile,
     bytes: crop.length + frame.length, state: 'mined', labelled_at: null, backbone_id: sample.backboneId,
+    prior: sample.prior ?? null, box: sample.box ? JSON.stringify(sample.box) : null,
   };
   const embedding = sample.embedding ? Buffer.from(sample.embedding.buffer, sample.embedding.byteOffset, sample.embedding.byteLength) : null;
   try {
@@ -73,8 +74,8 @@ export function createSampleStore(deps: SampleStoreDeps) {
   const ctx: StoreContext = { db, dataDir, samplesRoot: join(dataDir, 'samples'), log, now };
   let nextId: number | undefined;
 
-  const insert = db.prepare(`INSERT INTO samples (id, camera, captured_at, score, reason, model_version, phash, crop_file, frame_file, bytes, embedding, backbone_id)
-    VALUES (@id, @camera, @captured_at, @score, @reason, @model_version, @phash, @crop_file, @frame_file, @bytes, @embedding, @backbone_id)`);
+  const insert = db.prepare(`INSERT INTO samples (id, camera, captured_at, score, reason, model_version, phash, crop_file, frame_file, bytes, embedding, backbone_id, prior, box)
+    VALUES (@id, @camera, @captured_at, @score, @reason, @model_version, @phash, @crop_file, @frame_file, @bytes, @embedding, @backbone_id, @prior, @box)`);
   function allocateId(): number {
     if (nextId === undefined) {
       const seq = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'samples'").get() as { seq: number } | undefined;
@@ -102,6 +103,17 @@ export function createSampleStore(deps: SampleStoreDeps) {
         ? db.prepare(`SELECT ${COLUMNS} FROM samples WHERE state = ? ORDER BY id DESC LIMIT ?`).all(options.state, limit)
         : db.prepare(`SELECT ${COLUMNS} FROM samples ORDER BY id DESC LIMIT ?`).all(limit);
       return (rows as Row[]).map(toRecord);
+    },
+
+    /** A camera's samples since a time, newest first (at most `limit`), with what it takes to score them again. */
+    scoredSince(camera: string, sinceMs: number, limit: number): ScoredSampleRow[] {
+      const rows = db
+        .prepare('SELECT captured_at, score, state, reason, prior, embedding, backbone_id FROM samples WHERE camera = ? AND captured_at >= ? ORDER BY captured_at DESC LIMIT ?')
+        .all(camera, sinceMs, limit) as Array<{ captured_at: number; score: number; state: SampleState; reason: string; prior: number | null; embedding: Buffer | null; backbone_id: string | null }>;
+      return rows.map((r) => ({
+        capturedAtMs: r.captured_at, score: r.score, state: r.state, reason: r.reason, prior: r.prior, backboneId: r.backbone_id,
+        embedding: r.embedding ? new Float32Array(new Uint8Array(r.embedding).buffer) : null,
+      }));
     },
 
     count(state?: SampleState): number {

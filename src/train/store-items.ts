@@ -1,6 +1,7 @@
 /**
  * The sample store as training data: mined and confirmed-negative samples are negatives (subcategory `mined`)
- * unless a person rejected them; samples confirmed positive join the positives.
+ * unless a person rejected them; samples confirmed positive join the positives. Event frames train only once
+ * labelled: unreviewed, an alert may well be the target.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ export function loadStoreItems(dataDir: string): DataItem[] {
   const db = openDatabase(dataDir);
   try {
     const rows = db
-      .prepare("SELECT id, camera, captured_at, state, crop_file FROM samples WHERE state != 'rejected' ORDER BY id")
+      .prepare("SELECT id, camera, captured_at, state, crop_file FROM samples WHERE state != 'rejected' AND (reason != 'event' OR state != 'mined') ORDER BY id")
       .all() as Array<{ id: number; camera: string; captured_at: number; state: string; crop_file: string }>;
     return rows
       .filter((r) => existsSync(join(dataDir, r.crop_file)))

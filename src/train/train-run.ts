@@ -103,7 +103,7 @@ export async function runTraining(options: TrainRunOptions, deps: TrainRunDeps):
   const started = Date.now();
   const log = deps.log.child({ component: 'train' });
   if (!deps.backbone.hasPrior) throw new CatwatchError('E_TRAIN_DATA', `backbone ${deps.backbone.id} has no prior; catwatch models build on the backbone's own target score`);
-  const user = gatherUserItems(options);
+  const user = gatherUserItems({ ...options, synthetic: syntheticToAdd(options.synthetic, deps.bundled) });
   const embedded = await embedItems([...user.train, ...user.val], {
     embed: deps.embed, backboneId: deps.backbone.id, cache: deps.cache, onProgress: (d, t) => deps.onProgress?.('embed', d, t),
   });
@@ -146,6 +146,16 @@ export async function runTraining(options: TrainRunOptions, deps: TrainRunDeps):
   if (accepted || options.force) deps.registry.use(version);
   log.info({ version, accepted, decision: manifest.decision, auroc: manifest.metrics.auroc, threshold: fit.threshold }, 'training finished');
   return { version, accepted: accepted || Boolean(options.force), decision: manifest.decision, manifest, gate: { ...gate, accepted, reasons }, failed: embedded.failed, sourceSamples: sampleRefs([...user.train, ...user.val]) };
+}
+
+/**
+ * `synthetic` counts the synthetic negatives of the whole training set: the shipped set already holds some, and
+ * adding the user's on top (a quarter of them landing in calibration) skewed the threshold and the combiner enough
+ * that every retraining from mined samples was refused by the gate (measured: near-class FPR@95%TPR 0.035 → 0.069).
+ */
+export function syntheticToAdd(synthetic: number, bundled: BundledBase | undefined): number {
+  const shipped = bundled?.dataset.items.filter((s) => s.subcategory === 'synthetic').length ?? 0;
+  return Math.max(0, synthetic - shipped);
 }
 
 function gatherUserItems(options: TrainRunOptions): { train: DataItem[]; val: DataItem[]; augmentedCount: number } {

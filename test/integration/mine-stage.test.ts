@@ -17,6 +17,7 @@ import type { SampleRecord } from '../../src/store/sample-rows.js';
 import { silentLogger } from '../../src/util/log.js';
 import { cropRgb } from '../../src/image/resize-rgb.js';
 import { fixturesDir } from '../helpers/paths.js';
+import { loadStoreItems } from '../../src/train/store-items.js';
 
 const model: TargetModel = { version: 'v7', backboneId: 'bb@2', label: 'cat', threshold: 0.6, bundled: false, score: () => 0, explain: () => ({ score: 0, prior: 0, head: 0, trust: 1 }) };
 
@@ -49,7 +50,7 @@ async function setup(t: { after: (fn: () => void | Promise<void>) => void }, min
     const deadline = Date.now() + 10_000;
     while (mined.length < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  return { stage, store, observe, settle, mined, photo, advance: (ms: number) => (clock += ms) };
+  return { stage, store, dataDir, observe, settle, mined, photo, advance: (ms: number) => (clock += ms) };
 }
 
 test('an uncertain frame is stored with its crop, frame, model version and embedding', async (t) => {
@@ -107,4 +108,22 @@ test('the quota is enforced after each write', async (t) => {
   assert.equal(m.mined.length, 6);
   assert.ok(m.store.totalBytes() <= 0.1 * 1024 * 1024, `${m.store.totalBytes()} bytes`);
   assert.ok(m.store.count() < 6, `${m.store.count()} samples kept of 6`);
+});
+
+test('while an event is open its frames are kept for review (one a second), with prior and box; unreviewed they do not train', async (t) => {
+  const m = await setup(t, { bandLow: 0.99, dedupBits: 0 });
+  m.stage.observeEvent({ type: 'new', id: 'e1', camera: 'yard' });
+  // 3 s of hits at 5 fps (200 ms apart): the first hit, then one a second.
+  for (let i = 0; i < 15; i++) m.observe(0.8, { crop: cropRgb(m.photo, { x: 10 + i * 8, y: 20, w: 160, h: 160 }) });
+  m.stage.observeEvent({ type: 'end', id: 'e1', camera: 'yard' });
+  for (let i = 0; i < 10; i++) m.observe(0.8);
+  await m.settle(3);
+  assert.deepEqual(m.mined.map((s) => s.reason), ['event', 'event', 'event'], 'frames at 0, 1 and 2 s of the event; none after its end');
+  const got = m.store.get(m.mined[0].id);
+  assert.equal(got?.prior, 0.8);
+  assert.deepEqual(got?.box, { x: 0, y: 0, w: 1, h: 1 });
+  assert.equal(loadStoreItems(m.dataDir).length, 0, 'an unreviewed alert may be the target: not a training negative');
+  m.store.label([m.mined[0].id], 'negative');
+  m.store.label([m.mined[1].id], 'positive');
+  assert.deepEqual(loadStoreItems(m.dataDir).map((i) => i.label).sort(), [0, 1], 'labelled event frames train');
 });

@@ -5,6 +5,9 @@
  */
 import type { CameraConfig } from '../../config/schema.js';
 import { replayCamera } from '../../replay/replay-camera.js';
+import { learnCameraThreshold } from '../../events/camera-thresholds.js';
+import { openDatabase } from '../../store/database.js';
+import { createSampleStore } from '../../store/sample-store.js';
 import { createTargetModel, type TargetModel } from '../../model/target-model.js';
 import { replayClip, type ClipSummary, type ReplayEvent } from '../../replay/replay-clip.js';
 import { eventSpans, loadReplayLabels, scoreClip, type ClipScore, type ReplayLabels } from '../../replay/replay-labels.js';
@@ -58,14 +61,16 @@ function eventText(e: ReplayEvent): string {
   return `  ${at.toFixed(1).padStart(6)} s  ${e.type.padEnd(6)} ${e.id}  score ${e.score.toFixed(3)} (top ${e.top_score.toFixed(3)})\n`;
 }
 
-async function replayAll(ctx: ModelContext, model: TargetModel, camera: CameraConfig, clips: readonly string[], opts: { json: boolean; labels?: ReplayLabels; embed: Parameters<typeof replayClip>[0]['embed'] }, io: CliIo): Promise<ClipResult[]> {
+interface ReplayOptions { json: boolean; labels?: ReplayLabels; embed: Parameters<typeof replayClip>[0]['embed']; eventThreshold?: number }
+
+async function replayAll(ctx: ModelContext, model: TargetModel, camera: CameraConfig, clips: readonly string[], opts: ReplayOptions, io: CliIo): Promise<ClipResult[]> {
   const progress = createProgress(!opts.json && Boolean(process.stderr.isTTY));
   const results: ClipResult[] = [];
   for (const [i, clip] of clips.entries()) {
     progress.update('replay', i, clips.length);
     let result: ClipResult;
     try {
-      const { events, summary } = await replayClip({ clip, camera, config: ctx.config, model, embed: opts.embed, onEvent: (e) => io.stdout.write(opts.json ? `${JSON.stringify(e)}\n` : eventText(e)) });
+      const { events, summary } = await replayClip({ clip, camera, config: ctx.config, model, embed: opts.embed, eventThreshold: opts.eventThreshold, onEvent: (e) => io.stdout.write(opts.json ? `${JSON.stringify(e)}\n` : eventText(e)) });
       const visits = opts.labels?.[summary.clip];
       const spans = eventSpans(events);
       result = { summary, ...(visits ? { score: scoreClip(spans, visits, summary.durationS) } : {}) };
@@ -77,6 +82,23 @@ async function replayAll(ctx: ModelContext, model: TargetModel, camera: CameraCo
   }
   progress.update('replay', clips.length, clips.length);
   return results;
+}
+
+/** With a false-alarm budget, the camera's own threshold from its samples in dataDir, as the service would set it. */
+function budgetThresholdFor(ctx: ModelContext, cameraName: string, model: TargetModel, io: CliIo, json: boolean): number | undefined {
+  if (ctx.config.events.maxFalseAlarmsPerHour === undefined) return undefined;
+  const db = openDatabase(ctx.config.dataDir);
+  try {
+    const store = createSampleStore({ db, dataDir: ctx.config.dataDir, log: ctx.log });
+    const sinceMs = Date.now() - ctx.config.events.budgetWindowH * 3_600_000;
+    const learned = learnCameraThreshold(store.scoredSince(cameraName, sinceMs, 5000), model, ctx.config, Date.now());
+    if (!learned) return undefined;
+    const line = { camera: cameraName, ...learned };
+    io.stdout.write(json ? `${JSON.stringify({ cameraThreshold: line })}\n` : `camera ${cameraName}: threshold ${learned.threshold.toFixed(4)} (model ${model.threshold.toFixed(4)}) under the false-alarm budget: ${learned.falseAlarmsPerHour.toFixed(2)}/h expected from ${learned.negatives} negatives over ${learned.hours.toFixed(1)} h, ${learned.positivesLost} of ${learned.positives} confirmed target frames no longer accepted\n`);
+    return learned.threshold;
+  } finally {
+    db.close();
+  }
 }
 
 export const replayCommand: Command = {
@@ -96,7 +118,8 @@ export const replayCommand: Command = {
         throw new CatwatchError('E_MODEL_INVALID', `model ${version.manifest.version} was trained on ${version.manifest.backbone.id}, but the backbone in use is ${info.id} (set model.backbone)`);
       }
       const model = createTargetModel(version, { thresholdOverride: ctx.config.model.threshold });
-      const results = await replayAll(ctx, model, camera, positionals, { json: Boolean(values.json), labels, embed: (images) => pool.embed(images) }, io);
+      const eventThreshold = budgetThresholdFor(ctx, camera.name, model, io, Boolean(values.json));
+      const results = await replayAll(ctx, model, camera, positionals, { json: Boolean(values.json), labels, embed: (images) => pool.embed(images), eventThreshold }, io);
       return results.some((r) => 'error' in r) ? EXIT_FAILURE : EXIT_OK;
     } finally {
       await pool.stop();
