@@ -5,7 +5,8 @@
  * labelled by a simulated user who never errs and only reports false alarms: frames of `nocat_*` clips are labelled
  * negative, frames of `cat_*` clips rejected (left out: without boxes nobody knows whether a crop shows the cat).
  * The model is retrained on them (the normal training run with its gate). Each round measures on the mined clips
- * and on unseen variants of them (mirrored, brighter, paler, cropped: the same scenes another day, never mined):
+ * and on unseen variants of them (brighter, paler, noisier, the camera nudged: the same scenes another day, never
+ * mined):
  * samples mined, false events per camera-hour on the no-cat clips, cat-event recall, training time.
  *   npm run bench -- mining-rounds [-- --backbone objectron|mobilenetv2-12-int8] [--rounds 3] [--smoke]
  * --smoke: one round on two short clips (a wiring check, not a measurement). Prints a markdown table and one JSON
@@ -70,13 +71,14 @@ function cameraOf(clip: string): string {
 }
 
 /**
- * The same scenes on "another day", footage mining never saw: each clip mirrored, a little brighter and paler, and
- * cropped by 8% (so regions and crops differ from the mined ones), written once with ffmpeg.
+ * The same scenes on "another day", footage mining never saw: each clip a little brighter and paler, with sensor
+ * noise, and the camera nudged (cropped by 6%, off centre), so regions and crops differ from the mined ones. Written
+ * once with ffmpeg. (A first version also mirrored the clips: no fixed camera does that; see README.)
  */
 function unseenVariant(clip: string): string {
   const out = join(dataDir, 'unseen', clip);
   mkdirSync(dirname(out), { recursive: true });
-  execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', join(videoDir, clip), '-vf', 'hflip,eq=brightness=0.05:saturation=0.8:contrast=0.95,crop=iw*0.92:ih*0.92', '-an', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '20', out]);
+  execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', join(videoDir, clip), '-vf', 'eq=brightness=0.06:saturation=0.85:contrast=0.95,crop=iw*0.94:ih*0.94:iw*0.04:ih*0.02,noise=alls=6:allf=t', '-an', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '20', out]);
   return out;
 }
 

@@ -27,6 +27,14 @@ import { createDiscoveryStage } from './report/discovery.js';
 import { createStatsReporter } from './report/stats-reporter.js';
 import { createHealth } from './web/health.js';
 import { createHttpServer } from './web/http-server.js';
+import { createWebAccess } from './web/ui/web-access.js';
+import { createWebUi } from './web/ui/web-ui.js';
+import { samplesRoutes } from './web/ui/samples-routes.js';
+import { modelsRoutes } from './web/ui/models-routes.js';
+import { createTrainFeed } from './web/ui/train-feed.js';
+import { overviewRoutes } from './web/ui/overview-routes.js';
+import { createLiveView } from './web/live-view.js';
+import { createEventStore, eventRecord } from './store/event-store.js';
 import { createMetrics } from './web/metrics.js';
 import { createSdWatchdog } from './web/sd-watchdog.js';
 import { createEventBus, type EventBus } from './service/event-bus.js';
@@ -34,7 +42,7 @@ import { createStageRunner, type StageRunner } from './service/stage-runner.js';
 import { createStatus, type StatusSnapshot } from './service/status.js';
 import type { Service, ServiceDeps } from './service/service.js';
 import { createFanout } from './util/fanout.js';
-import { bundledModelsDir, packageVersion } from './util/package-root.js';
+import { bundledModelsDir, packageVersion, staticAssetsDir } from './util/package-root.js';
 import { createSdNotifier } from './util/sd-notify.js';
 import type { Stage } from './util/stage.js';
 
@@ -57,19 +65,24 @@ function pipeline({ deps, store, bus, runner }: Wiring): { stages: Array<Stage<C
   const pool = createScorePool({ spec: resolveBackboneSpec(model, dataDir), log, workers: model.workers, batchSize: model.batchSize });
   const scheduler = createScoreStage({ embed: (images) => pool.embed(images), maxInFlightJobs: () => 2 * Math.max(1, pool.stats().workers), log, onScored: scored.emit });
   const thresholds = createCameraThresholds({ config, samples, model: () => scheduler.model(), log });
+  const history = createEventStore({ db, dataDir, limits: () => ({ maxRows: config().events.historyMax, snapshotQuotaMb: config().events.snapshotQuotaMb }) });
   const events = createEventsStage({
     config, publisher, log,
     cameraThreshold: thresholds.forCamera,
     onTransition: (p) => {
       bus.emit('event-published', { camera: p.camera, type: p.type });
       mine.observeEvent(p);
+      history.record(eventRecord(p));
     },
+    onSnapshot: (id, jpeg) => void history.saveSnapshot(id, jpeg).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'event snapshot not kept')),
   });
   const registry = createRegistry({ dataDir, bundledDir: bundledModelsDir() });
   const score = createScoringStage({ config, pool, scheduler, registry, log, onModel: (m) => bus.emit('model-swapped', { version: m.version }) });
   const motion = createMotionStage({ config, onJob: (job) => scheduler.submit(job) });
-  const cameras = createCamerasStage({ config, log, onFrame: (frame) => motion.push(frame), onStatus: (camera, s) => bus.emit(s.connected ? 'camera-up' : 'camera-down', { camera, reason: s.reason ?? 'connected' }) });
-  const trainer = createTrainSupervisor({ config, configPath: deps.configPath, cliPath: deps.cliPath, db, log, onState: (state) => bus.emit('train-state', state) });
+  const live = createLiveView({ config, log });
+  const cameras = createCamerasStage({ config, log, onFrame: (frame) => { live.offer(frame); motion.push(frame); }, onStatus: (camera, s) => bus.emit(s.connected ? 'camera-up' : 'camera-down', { camera, reason: s.reason ?? 'connected' }) });
+  const trainFeed = createTrainFeed();
+  const trainer = createTrainSupervisor({ config, configPath: deps.configPath, cliPath: deps.cliPath, db, log, onState: (state) => bus.emit('train-state', state), onProgress: trainFeed.progress });
   publisher.onCommand(publisher.topics.trainSet, () => trainer.request('mqtt train/set'));
   const modelVersion = (): string | undefined => scheduler.model()?.version;
   const health = createHealth({ config, cameraStats: () => cameras.stats(), modelVersion });
@@ -78,19 +91,28 @@ function pipeline({ deps, store, bus, runner }: Wiring): { stages: Array<Stage<C
   const status = createStatus({ version: packageVersion(), stages: () => runner.reports(), phase: () => runner.phase(), cameraStats: () => cameras.stats(), camerasUp: () => health.camerasUp(), modelVersion, configHistory: store.history, publisher, cameraThresholds: thresholds.report });
   const availability = createCameraAvailability({ config, publisher, camerasUp: () => health.camerasUp(), log });
   const discovery = createDiscoveryStage({ config, publisher, version: packageVersion() });
-  const server = http.enabled ? createHttpServer({ ...http, health: () => health.check(), metrics: metrics.registry, status: () => status.snapshot(), log }) : undefined;
+  const ui = createWebUi({
+    access: createWebAccess({ passwordHash: http.passwordHash }), staticDir: staticAssetsDir(), log,
+    routes: [
+      ...overviewRoutes({ cameraNames: () => config().cameras.map((c) => c.name), cameraStats: () => cameras.stats(), modelVersion, samples, events: history, live, quotaMb: () => config().mine.quotaMb, dataDir }),
+      ...samplesRoutes({ samples, dataDir, log }), ...modelsRoutes({ registry, trainer, feed: trainFeed, log }),
+    ],
+  });
+  const server = http.enabled ? createHttpServer({ ...http, health: () => health.check(), metrics: metrics.registry, status: () => status.snapshot(), ui, log }) : undefined;
   const watchdog = createSdWatchdog({ notifier: createSdNotifier({ log }), alive: (timeoutMs) => pool.ping(timeoutMs), log });
 
   scored.add('stats', (s) => stats.recordScored(s));
   scored.add('metrics', (s) => metrics.recordInference(s.inferenceMs));
   scored.add('events', (s) => events.observe(s));
   scored.add('mine', (s) => mine.observe(s));
+  scored.add('live', (s) => live.scored(s.frame.camera, s.box));
   bus.on('camera-up', 'motion', ({ camera }) => motion.reset(camera));
   bus.on('camera-up', 'mine', ({ camera }) => mine.reset(camera));
   bus.on('model-swapped', 'thresholds', () => thresholds.refresh());
   bus.on('event-published', 'metrics', ({ camera, type }) => metrics.recordEvent(camera, type));
   bus.on('sample-mined', 'metrics', ({ camera }) => metrics.recordMined(camera));
   bus.on('train-state', 'metrics', ({ state }) => metrics.recordTrainState(state));
+  bus.on('train-state', 'web', (state) => trainFeed.state(state));
   for (const event of ['camera-up', 'camera-down', 'model-swapped'] as const) bus.on(event, 'status', () => status.refresh());
   bus.on('train-state', 'mqtt', (state) => publisher.publishLatest(publisher.topics.trainState, JSON.stringify({ ...state, at: Date.now() / 1000 }), { retain: true, qos: 1 }));
 

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { BACKBONE_NAMES } from '../model/backbone-catalogue.js';
+import { isLoopbackName } from '../util/loopback.js';
 
 const cameraName = z
   .string()
@@ -168,6 +169,8 @@ const eventsSchema = z
       .min(0)
       .optional()
       .describe('False-alarm budget per camera: each camera gets its own threshold (never below the model\'s), learned from its negatives (labelled or mined) so that the false alarms they would have raised stay within this many per hour. Reported per camera on /api/status. Off when absent.'),
+    historyMax: z.number().int().min(0).default(10000).describe('Events kept in the history (the web UI\'s /events); the oldest go first.'),
+    snapshotQuotaMb: z.number().min(0).default(200).describe('Disk quota of the event history\'s snapshots; the oldest snapshots go first.'),
     budgetWindowH: z.number().min(1).max(8760).default(168).describe('Hours of a camera\'s samples the false-alarm budget learns from.'),
   })
   .describe('Event state machine.');
@@ -192,6 +195,19 @@ export const configSchema = z.strictObject({
       enabled: z.boolean().default(true).describe('Serve /healthz and /metrics.'),
       host: z.string().default('127.0.0.1').describe('Address of the HTTP endpoint.'),
       port: z.number().int().min(0).max(65535).default(8089).describe('Port of the HTTP endpoint.'),
+      liveFps: z.number().min(0.1).max(30).default(2).describe('Frame rate of the live view (/live/<camera>): one JPEG per camera per tick, shared by every viewer, encoded only while someone watches.'),
+      liveWidthPx: z.number().int().min(64).max(3840).default(640).describe('Width of the live view frames (never scaled up).'),
+      liveOverlay: z.boolean().default(true).describe('Draw the last scored box on the live view.'),
+      passwordHash: z
+        .string()
+        .regex(/^scrypt:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$/, 'expected scrypt:<salt>:<key> as printed by `catwatch config hash-password`')
+        .optional()
+        .describe('Password of the web UI (`catwatch config hash-password` prints it): required when http.host is not a loopback address.'),
+    })
+    .superRefine((http, ctx) => {
+      if (http.enabled && !isLoopbackName(http.host) && http.passwordHash === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['host'], message: `${http.host} is reachable beyond this machine: the web UI changes labels and models, so set http.passwordHash (catwatch config hash-password) or bind to 127.0.0.1` });
+      }
     })
     .prefault({}),
 });

@@ -17,6 +17,8 @@ export interface EventsStageDeps {
   log: Logger;
   /** Called for every event transition after it was queued for publishing (metrics, mining). */
   onTransition?: (payload: EventPayload, frameCapturedAtMs: number) => void;
+  /** Every new best snapshot of an event, as published (the event history keeps it). */
+  onSnapshot?: (eventId: string, jpeg: Buffer) => void;
   /** A camera's own threshold for this model version (false-alarm budget), if it has one. */
   cameraThreshold?: (camera: string, modelVersion: string) => number | undefined;
   now?: () => number;
@@ -54,15 +56,16 @@ export function createEventsStage(deps: EventsStageDeps) {
       log.info({ camera, type, id: event.id, score: payload.score }, 'event');
       if (type === 'new') setState(camera, 'ON');
       if (type === 'end') setState(camera, 'OFF');
-      if (event.best && scored) void publishSnapshot(camera, scored);
+      if (event.best && scored) void publishSnapshot(camera, scored, event.id);
       deps.onTransition?.(payload, scored?.frame.capturedAtMs ?? now());
     }
   }
 
-  async function publishSnapshot(camera: string, scored: ScoredFrame): Promise<void> {
+  async function publishSnapshot(camera: string, scored: ScoredFrame, eventId: string): Promise<void> {
     try {
       const jpeg = await encodeSnapshot(scored.frame, scored.box, { annotate: deps.config().events.snapshotAnnotated });
       deps.publisher.publishLatest(deps.publisher.topics.snapshot(camera, label()), jpeg, { retain: true, qos: 1 });
+      deps.onSnapshot?.(eventId, jpeg);
     } catch (err) {
       log.warn({ camera, err: (err as Error).message }, 'snapshot encoding failed');
     }

@@ -3,6 +3,7 @@
  * fresh machine. It binds to loopback by default and refuses to listen beyond it without credentials, because an
  * open broker on the LAN would let anyone read the cameras' events or steer training.
  */
+import { isLoopbackName } from '../util/loopback.js';
 import { createServer, type Server } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import { Aedes } from 'aedes';
@@ -26,8 +27,6 @@ export interface EmbeddedBroker {
   url(): string;
 }
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
-
 function sameSecret(a: string, b: Buffer | undefined): boolean {
   if (!b) return false;
   const expected = Buffer.from(a);
@@ -45,7 +44,7 @@ export function createEmbeddedBroker(deps: EmbeddedBrokerDeps): EmbeddedBroker {
     critical: true,
     async start() {
       const secured = Boolean(deps.username && deps.password);
-      if (!LOOPBACK.has(deps.host) && !secured) {
+      if (!isLoopbackName(deps.host) && !secured) {
         throw new CatwatchError(
           'E_BROKER_INSECURE',
           `the embedded broker would listen on ${deps.host} without credentials; set mqtt.username and mqtt.password (or CATWATCH_MQTT_PASSWORD), or mqtt.embedded.host: 127.0.0.1`,

@@ -5,7 +5,7 @@
  * trained yet, the bundled default model (shipped in the package under `models/`) is used.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { CatwatchError } from '../util/errors.js';
 import { fsyncDir, writeFileAtomic } from './atomic-write.js';
 import { isManifest, type ModelManifest, type ModelVersion } from '../model/manifest.js';
@@ -20,7 +20,10 @@ export interface Registry {
   loadCurrent(backboneId: string): ModelVersion;
   /** The bundled default for `backboneId`, if the package ships one. */
   bundled(backboneId: string): ModelVersion | undefined;
-  save(manifest: ModelManifest, head: unknown): string;
+  /** Saves a new version (atomically: all files or none); `extraFiles` are written next to it (e.g. report.html). */
+  save(manifest: ModelManifest, head: unknown, extraFiles?: Record<string, string>): string;
+  /** A file saved with a version (`extraFiles`), if there is one. */
+  versionFile(version: string, name: string): string | undefined;
   use(version: string): void;
   /** Makes the version before the current one (by creation time) current; returns it. */
   rollback(): string;
@@ -38,17 +41,27 @@ function readVersion(dir: string, bundled: boolean): ModelVersion {
   }
 }
 
+/** The versions in the registry: folders with a manifest (temp folders of a save in progress start with a dot). */
+function versionDirs(root: string): string[] {
+  if (!existsSync(root)) return [];
+  return readdirSync(root, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && !d.name.startsWith('.') && existsSync(join(root, d.name, 'manifest.json')))
+    .map((d) => d.name)
+    .sort();
+}
+
+/** A file saved next to a version (a name, never a path: anything else reads nothing). */
+function readVersionFile(root: string, version: string, name: string): string | undefined {
+  if (!/^[\w.-]+$/.test(version) || version.startsWith('.')) return undefined;
+  const file = join(root, version, basename(name));
+  return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+}
+
 export function createRegistry(deps: { dataDir: string; bundledDir: string }): Registry {
   const root = join(deps.dataDir, 'models');
   const currentFile = join(root, 'current');
 
-  function versions(): string[] {
-    if (!existsSync(root)) return [];
-    return readdirSync(root, { withFileTypes: true })
-      .filter((d) => d.isDirectory() && !d.name.startsWith('.') && existsSync(join(root, d.name, 'manifest.json')))
-      .map((d) => d.name)
-      .sort();
-  }
+  const versions = (): string[] => versionDirs(root);
 
   const registry: Registry = {
     list() {
@@ -84,7 +97,7 @@ export function createRegistry(deps: { dataDir: string; bundledDir: string }): R
       return bundled;
     },
     bundled: (backboneId) => readBundled(deps.bundledDir, backboneId),
-    save(manifest, head) {
+    save(manifest, head, extraFiles = {}) {
       mkdirSync(root, { recursive: true });
       const finalDir = join(root, manifest.version);
       if (existsSync(finalDir)) throw new CatwatchError('E_MODEL_INVALID', `model version ${manifest.version} already exists`);
@@ -92,11 +105,13 @@ export function createRegistry(deps: { dataDir: string; bundledDir: string }): R
       rmSync(tmpDir, { recursive: true, force: true });
       mkdirSync(tmpDir);
       writeFileAtomic(join(tmpDir, 'head.json'), JSON.stringify(head));
+      for (const [name, content] of Object.entries(extraFiles)) writeFileAtomic(join(tmpDir, basename(name)), content);
       writeFileAtomic(join(tmpDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
       renameSync(tmpDir, finalDir);
       fsyncDir(root);
       return manifest.version;
     },
+    versionFile: (version, name) => readVersionFile(root, version, name),
     use(version) {
       registry.load(version);
       writeFileAtomic(currentFile, `${version}\n`);

@@ -52,6 +52,21 @@ const MIGRATIONS: readonly string[] = [
   // score the sample again without its image) and the box (JSON NormBox in the frame). Older rows: NULL.
   `ALTER TABLE samples ADD COLUMN prior REAL;
    ALTER TABLE samples ADD COLUMN box TEXT`,
+  // 5: the event history (the web UI's /events), with the best snapshot's file under dataDir/events.
+  `CREATE TABLE events (
+     id TEXT PRIMARY KEY,
+     camera TEXT NOT NULL,
+     label TEXT NOT NULL,
+     start_ms INTEGER NOT NULL,
+     end_ms INTEGER,
+     top_score REAL NOT NULL,
+     box TEXT,
+     model_version TEXT,
+     snapshot_file TEXT,
+     snapshot_bytes INTEGER NOT NULL DEFAULT 0
+   );
+   CREATE INDEX events_camera_start ON events(camera, start_ms);
+   CREATE INDEX events_start ON events(start_ms)`,
 ];
 
 export function openDatabase(dataDir: string, fileName = 'catwatch.db'): Db {

@@ -96,13 +96,14 @@ export function createSampleStore(deps: SampleStoreDeps) {
       return { ...toRecord(r), embedding };
     },
 
-    /** Newest first. */
-    list(options: { state?: SampleState; limit?: number } = {}): SampleRecord[] {
-      const limit = options.limit ?? -1;
-      const rows = options.state
-        ? db.prepare(`SELECT ${COLUMNS} FROM samples WHERE state = ? ORDER BY id DESC LIMIT ?`).all(options.state, limit)
-        : db.prepare(`SELECT ${COLUMNS} FROM samples ORDER BY id DESC LIMIT ?`).all(limit);
-      return (rows as Row[]).map(toRecord);
+    /** Newest first; optionally of one state and/or camera. */
+    list(options: { state?: SampleState; camera?: string; sinceMs?: number; untilMs?: number; limit?: number } = {}): SampleRecord[] {
+      const where = [
+        options.state === undefined ? '' : 'state = @state', options.camera === undefined ? '' : 'camera = @camera',
+        options.sinceMs === undefined ? '' : 'captured_at >= @sinceMs', options.untilMs === undefined ? '' : 'captured_at <= @untilMs',
+      ].filter(Boolean);
+      const sql = `SELECT ${COLUMNS} FROM samples ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT @limit`;
+      return (db.prepare(sql).all({ state: options.state, camera: options.camera, sinceMs: options.sinceMs, untilMs: options.untilMs, limit: options.limit ?? -1 }) as Row[]).map(toRecord);
     },
 
     /** A camera's samples since a time, newest first (at most `limit`), with what it takes to score them again. */
@@ -123,14 +124,19 @@ export function createSampleStore(deps: SampleStoreDeps) {
 
     totalBytes: () => totalBytes(ctx),
 
-    /** Sets the state of every id (one transaction); ids without a row are returned in `missing`. */
-    label(ids: readonly number[], state: SampleState): { updated: number; missing: number[] } {
+    /**
+     * Sets the state of every id (one transaction); ids without a row are returned in `missing`. With `allOrNothing`
+     * (the web UI), a missing id changes nothing and throws E_NOT_FOUND naming it.
+     */
+    label(ids: readonly number[], state: SampleState, options: { allOrNothing?: boolean } = {}): { updated: number; missing: number[] } {
       if (!isSampleState(state)) throw new CatwatchError('E_USAGE', `unknown sample state ${String(state)}: expected ${SAMPLE_STATES.join(', ')}`);
       const update = db.prepare('UPDATE samples SET state = ?, labelled_at = ? WHERE id = ?');
       const missing: number[] = [];
       const at = state === 'mined' ? null : now();
       db.transaction(() => {
         for (const id of ids) if (update.run(state, at, id).changes === 0) missing.push(id);
+        // Throwing inside the transaction rolls back the rows already updated.
+        if (options.allOrNothing && missing.length > 0) throw new CatwatchError('E_NOT_FOUND', `no sample ${missing.join(', ')}: nothing labelled`);
       })();
       return { updated: ids.length - missing.length, missing };
     },

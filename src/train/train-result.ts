@@ -38,3 +38,14 @@ export function parseTrainResult(stdout: string): TrainResult | undefined {
     return undefined;
   }
 }
+
+/** Progress of a training child, sent over its IPC channel to the service (the /train page). */
+export const trainProgressSchema = z.strictObject({
+  type: z.literal('progress'),
+  phase: z.string().max(32),
+  done: z.number().finite().min(0),
+  total: z.number().finite().min(0),
+  loss: z.number().finite().optional(),
+});
+
+export type TrainProgressMessage = z.infer<typeof trainProgressSchema>;

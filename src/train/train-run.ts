@@ -24,6 +24,7 @@ import { itemHash, loadShippedDataset, referenceHalf, type ShippedDataset } from
 import { splitItems } from './split.js';
 import { thresholdForFpr } from './threshold.js';
 import { isAugmentedRef } from './augmented-ref.js';
+import { renderEvalReport } from './eval-report.js';
 
 export interface TrainRunOptions {
   label: string;
@@ -57,7 +58,8 @@ export interface TrainRunDeps {
   registry: Registry;
   log: Logger;
   bundled?: BundledBase;
-  onProgress?: (phase: string, done: number, total: number) => void;
+  /** Progress of the phases (embed, fit: epochs with their training loss, gate). */
+  onProgress?: (phase: string, done: number, total: number, detail?: { loss?: number }) => void;
   now?: () => Date;
   /** Replays the user's regression clips with the candidate: reasons to refuse it, figures for the manifest. */
   clipGate?: (candidate: TargetModel) => Promise<{ reasons: string[]; metrics: Record<string, number> }>;
@@ -90,6 +92,8 @@ export function loadBundledBase(registry: Registry, backboneId: string): Bundled
 /** Real (not synthetic) negatives training needs before it can say anything about the world. */
 export const MIN_REAL_NEGATIVES = 100;
 const BASIS_DIM = 128;
+/** Epochs of the head at most (early stopping usually ends it sooner). */
+const MAX_EPOCHS = 50;
 
 export function headFitOptions(settings: Pick<TrainRunOptions, 'head' | 'hiddenUnits' | 'loss' | 'focalAlpha' | 'focalGamma'>, seed: number): Omit<FitHeadOptions, 'priorMode' | 'residualBound'> {
   return {
@@ -112,9 +116,10 @@ export async function runTraining(options: TrainRunOptions, deps: TrainRunDeps):
 
   const sets = assembleSets(embedded.items, new Set(user.val.map((i) => i.ref)), deps.bundled, log);
   checkData(sets, deps.bundled);
-  deps.onProgress?.('fit', 0, 1);
-  const fit = fitModel({ basis: sets.basis, train: sets.train, calibration: sets.calibration, options: { targetFpr: options.targetFpr, head: headFitOptions(options, options.seed ?? 1) } });
-  deps.onProgress?.('fit', 1, 1);
+  deps.onProgress?.('fit', 0, MAX_EPOCHS);
+  const head = { ...headFitOptions(options, options.seed ?? 1), maxEpochs: MAX_EPOCHS, onEpoch: (r: { epoch: number; trainLoss: number }) => deps.onProgress?.('fit', r.epoch, MAX_EPOCHS, { loss: r.trainLoss }) };
+  const fit = fitModel({ basis: sets.basis, train: sets.train, calibration: sets.calibration, options: { targetFpr: options.targetFpr, head } });
+  deps.onProgress?.('gate', 0, 1);
 
   const candidate: GateScorer = { name: 'candidate', threshold: fit.threshold, score: (s) => explainCoords(fit.parts, s.coords, s.prior).score };
   const prior = priorScorer(thresholdForFpr(sets.calibration.map((s) => s.prior), sets.calibration.map((s) => s.label), options.targetFpr).threshold);
@@ -142,7 +147,7 @@ export async function runTraining(options: TrainRunOptions, deps: TrainRunDeps):
   manifest.decision = accepted ? `not worse than ${baseline.name} on ${sets.gate.length} held-out images${clips ? ' and the regression clips' : ''}` : `rejected: ${reasons.join('; ')}${options.force ? ' (forced current)' : ''}`;
   Object.assign(manifest.metrics, clips?.metrics ?? {});
   if (manifest.gate) manifest.gate.reasons = reasons;
-  deps.registry.save(manifest, fit.file);
+  deps.registry.save(manifest, fit.file, { 'report.html': await gateReport(manifest, sets.gate, fit.parts, gate) });
   if (accepted || options.force) deps.registry.use(version);
   log.info({ version, accepted, decision: manifest.decision, auroc: manifest.metrics.auroc, threshold: fit.threshold }, 'training finished');
   return { version, accepted: accepted || Boolean(options.force), decision: manifest.decision, manifest, gate: { ...gate, accepted, reasons }, failed: embedded.failed, sourceSamples: sampleRefs([...user.train, ...user.val]) };
@@ -156,6 +161,12 @@ export async function runTraining(options: TrainRunOptions, deps: TrainRunDeps):
 export function syntheticToAdd(synthetic: number, bundled: BundledBase | undefined): number {
   const shipped = bundled?.dataset.items.filter((s) => s.subcategory === 'synthetic').length ?? 0;
   return Math.max(0, synthetic - shipped);
+}
+
+/** The eval report of the gate set (the same HTML as `catwatch eval`; no thumbnails: shipped items are features). */
+function gateReport(manifest: ModelManifest, items: readonly CoordSample[], parts: Parameters<typeof explainCoords>[0], gate: GateResult): Promise<string> {
+  const scored = items.map((s, i) => ({ ref: `${s.source} #${i + 1}`, label: s.label, subcategory: s.subcategory, ...explainCoords(parts, s.coords, s.prior) }));
+  return renderEvalReport({ version: manifest.version, backboneId: manifest.backbone.id, label: manifest.label, threshold: manifest.threshold, evaluation: gate.candidate, items: scored, createdAt: new Date(manifest.createdAt) });
 }
 
 function gatherUserItems(options: TrainRunOptions): { train: DataItem[]; val: DataItem[]; augmentedCount: number } {

@@ -12,7 +12,9 @@ import type { Config } from '../config/schema.js';
 import type { Db } from '../store/database.js';
 import type { Logger } from '../util/log.js';
 import { isScheduleDue } from './schedule.js';
-import { parseTrainResult } from './train-result.js';
+import { parseTrainResult, trainProgressSchema } from './train-result.js';
+import { createTrainRuns } from './train-runs.js';
+export type { TrainRun } from './train-runs.js';
 
 /** What the supervisor reports as training runs: published on MQTT (<base>/train/state) and on the control bus. */
 export interface TrainStateUpdate {
@@ -25,6 +27,9 @@ export interface TrainStateUpdate {
 
 type TrainState = TrainStateUpdate;
 
+/** A training's progress with its estimated time left (from the phase's pace so far). */
+export interface TrainProgress { phase: string; done: number; total: number; loss?: number; etaS: number | null }
+
 export interface TrainSupervisorDeps {
   config: () => Config;
   configPath: string;
@@ -33,6 +38,8 @@ export interface TrainSupervisorDeps {
   /** The `catwatch` CLI entry (dist/src/cli/index.js). */
   cliPath: string;
   onState: (state: TrainState) => void;
+  /** Progress of the running training (phase, epoch, loss), as the child reports it. */
+  onProgress?: (progress: TrainProgress) => void;
   checkIntervalMs?: number;
   now?: () => number;
 }
@@ -45,23 +52,21 @@ export function createTrainSupervisor(deps: TrainSupervisorDeps) {
   let timer: NodeJS.Timeout | undefined;
   let stopping = false;
 
-  const lastRun = deps.db.prepare('SELECT started_at, max_sample_id FROM train_runs ORDER BY id DESC LIMIT 1');
-  const insertRun = deps.db.prepare('INSERT INTO train_runs (started_at, reason, max_sample_id) VALUES (?, ?, (SELECT COALESCE(MAX(id), 0) FROM samples))');
-  const finishRun = deps.db.prepare('UPDATE train_runs SET finished_at = ?, outcome = ?, version = ? WHERE id = ?');
-  const newSamples = deps.db.prepare("SELECT COUNT(*) AS n FROM samples WHERE id > ? AND state != 'rejected'");
+  const runs = createTrainRuns(deps.db);
 
   function launch(reason: string): void {
     // No model.positives is fine: the bundled model's shipped training set has photos of the target, so mined
     // negatives alone can retrain; the training child says why when there is not enough data.
     const config = deps.config();
-    const runId = Number(insertRun.run(now(), reason).lastInsertRowid);
+    const runId = runs.start(now(), reason);
     log.info({ reason }, 'training started');
     deps.onState({ state: 'running', reason });
-    const proc = spawnTrainChild({ cliPath: deps.cliPath, configPath: deps.configPath, reason, nice: config.train.nice, log }, (exit) => {
+    const onMessage = progressHandler(now, deps.onProgress);
+    const proc = spawnTrainChild({ cliPath: deps.cliPath, configPath: deps.configPath, reason, nice: config.train.nice, log, onMessage }, (exit) => {
       child = undefined;
       const { code, signal } = exit;
       const outcome = trainOutcome(exit);
-      finishRun.run(now(), outcome.state, outcome.version ?? null, runId);
+      runs.finish(runId, now(), outcome.state, outcome.version ?? null);
       if (outcome.state !== 'failed') log.info({ reason, version: outcome.version, state: outcome.state, decision: outcome.message }, 'training finished');
       else if (!stopping) log.error({ reason, code, signal, message: outcome.message }, 'training failed');
       deps.onState({ ...outcome, reason });
@@ -76,13 +81,13 @@ export function createTrainSupervisor(deps: TrainSupervisorDeps) {
 
   function checkPeriodic(): void {
     const config = deps.config();
-    const last = lastRun.get() as { started_at: number; max_sample_id: number } | undefined;
+    const last = runs.last();
     if (isScheduleDue(config.train.schedule, last?.started_at, now())) {
       request(`schedule ${config.train.schedule}`);
       return;
     }
     if (config.train.minNewSamples > 0) {
-      const fresh = (newSamples.get(last?.max_sample_id ?? 0) as { n: number }).n;
+      const fresh = runs.newSamplesSince(last?.max_sample_id ?? 0);
       if (fresh >= config.train.minNewSamples) request(`${fresh} new mined samples (minNewSamples ${config.train.minNewSamples})`);
     }
   }
@@ -121,6 +126,8 @@ export function createTrainSupervisor(deps: TrainSupervisorDeps) {
     },
     request,
     running: () => child !== undefined,
+    /** The newest training runs (the /train page's history). */
+    history: runs.history,
     /** Called on config reload: a changed train.request token asks for a retrain. */
     applyConfig(next: Config, previous: Config) {
       if (next.train.request !== undefined && next.train.request !== previous.train.request) request(`config train.request changed to ${JSON.stringify(next.train.request)}`);
@@ -141,7 +148,7 @@ async function stopChild(proc: ChildProcess): Promise<void> {
  * `onExit` with its exit status, its stdout and the tail of its stderr.
  */
 function spawnTrainChild(
-  opts: { cliPath: string; configPath: string; reason: string; nice: number; log: Logger },
+  opts: { cliPath: string; configPath: string; reason: string; nice: number; log: Logger; onMessage: (message: unknown) => void },
   onExit: (exit: { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }) => void,
 ): ChildProcess {
   const proc = spawn(process.execPath, [opts.cliPath, 'train', '--config', opts.configPath, '--json', '--reason', opts.reason], {
@@ -157,9 +164,30 @@ function spawnTrainChild(
   let stderr = '';
   proc.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
   proc.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  proc.on('message', opts.onMessage);
   proc.on('error', (err) => opts.log.error({ err: err.message }, 'training process failed to start'));
   proc.on('exit', (code, signal) => onExit({ code, signal, stdout, stderr }));
   return proc;
+}
+
+/** The training child's IPC messages: valid progress goes on, with the time left estimated; anything else is ignored. */
+function progressHandler(now: () => number, onProgress: ((p: TrainProgress) => void) | undefined): (message: unknown) => void {
+  const pace = createPace(now);
+  return (message) => {
+    const parsed = trainProgressSchema.safeParse(message);
+    if (parsed.success) onProgress?.({ ...parsed.data, etaS: pace(parsed.data) });
+  };
+}
+
+/** Seconds left in the current phase, from its pace since it began (null until it has moved). */
+function createPace(now: () => number): (p: { phase: string; done: number; total: number }) => number | null {
+  let phase = '';
+  let startedAtMs = 0;
+  return (p) => {
+    if (p.phase !== phase) [phase, startedAtMs] = [p.phase, now()];
+    if (p.done <= 0 || p.total <= p.done) return p.total <= p.done ? 0 : null;
+    return Math.round((((now() - startedAtMs) / p.done) * (p.total - p.done)) / 1000);
+  };
 }
 
 /**

@@ -18,6 +18,8 @@ export const ERROR_CODES = {
   E_IMAGE_DECODE: 'image could not be decoded',
   E_TRAIN_DATA: 'not enough training data',
   E_STORE: 'sample store error',
+  E_NOT_FOUND: 'no such item',
+  E_HTTP_INSECURE: 'web UI would be reachable beyond this machine without a password',
   E_STAGE_FAILED: 'a critical service stage failed to start',
   E_REPLAY_CLIP: 'a clip could not be replayed',
   E_REPLAY_LABELS: 'the replay labels file is not valid',
@@ -31,7 +33,7 @@ export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
 const USAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  'E_USAGE', 'E_CONFIG_NOT_FOUND', 'E_CONFIG_PARSE', 'E_CONFIG_INVALID', 'E_MODEL_UNKNOWN', 'E_BROKER_INSECURE',
+  'E_USAGE', 'E_CONFIG_NOT_FOUND', 'E_CONFIG_PARSE', 'E_CONFIG_INVALID', 'E_MODEL_UNKNOWN', 'E_BROKER_INSECURE', 'E_HTTP_INSECURE',
 ]);
 
 export class CatwatchError extends Error {

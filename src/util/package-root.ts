@@ -25,3 +25,8 @@ export function bundledModelsDir(): string {
 export function packageVersion(): string {
   return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 }
+
+/** The web UI's page assets (`static/`: plain ES modules and CSS, served as they are). */
+export function staticAssetsDir(): string {
+  return join(packageRoot(), 'static');
+}

@@ -1,6 +1,7 @@
 /**
  * The operations endpoint (node:http, no framework): GET /healthz → 200 or 503 with the checks as JSON, GET /metrics
- * → Prometheus text, GET /api/status → the service's status snapshot (stages, cameras, model) as JSON. Read-only and small on purpose; it binds to loopback by default (config `http.host`).
+ * → Prometheus text, GET /api/status → the service's status snapshot (stages, cameras, model) as JSON, and the web UI
+ * (src/web/ui) when given. It binds to loopback by default (config `http.host`).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +16,8 @@ export interface HttpServerDeps {
   health: () => HealthReport;
   metrics: Registry;
   status: () => unknown;
+  /** The web UI (its paths are tried first). */
+  ui?: { handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> };
   log: Logger;
 }
 
@@ -41,7 +44,14 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      return send(res, 400, 'text/plain; charset=utf-8', 'bad request target\n');
+    }
+    if (deps.ui && (await deps.ui.handle(req, res, url))) return;
+    const path = url.pathname;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('allow', 'GET, HEAD');
       return send(res, 405, 'text/plain; charset=utf-8', 'method not allowed\n');

@@ -16,6 +16,8 @@ export interface Received { topic: string; payload: Buffer; retain: boolean; atM
 
 export interface ServiceHarness {
   dir: string;
+  /** The service's dataDir. */
+  dataDir: string;
   configPath: string;
   httpPort: number;
   messages: Received[];
@@ -53,9 +55,10 @@ export async function startService(opts: {
   const config = {
     dataDir: opts.dataDir ?? join(dir, 'data'),
     mqtt: { url: opts.brokerUrl, baseTopic: 'catwatch', discovery: { enabled: true } },
-    http: { host: '127.0.0.1', port: httpPort },
     stats: { intervalS: 2 },
     ...opts.config,
+    // The test's own port always; other http settings from the test.
+    http: { host: '127.0.0.1', ...(opts.config.http as Record<string, unknown> | undefined), port: httpPort },
   };
   const configPath = join(dir, 'catwatch.yml');
   writeFileSync(configPath, stringify(config));
@@ -75,6 +78,7 @@ export async function startService(opts: {
   const cli = startCli(['run', '--config', configPath], { env: { CATWATCH_LOG_LEVEL: 'info', ...opts.env } });
   const harness: ServiceHarness = {
     dir,
+    dataDir: config.dataDir,
     configPath,
     httpPort,
     messages,

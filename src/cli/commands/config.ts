@@ -1,16 +1,20 @@
-/** `catwatch config check|schema|show`. */
+/** `catwatch config check|schema|show|docs|hash-password`. */
+import { readFileSync } from 'node:fs';
 import { configJsonSchema } from '../../config/schema.js';
 import { configReferenceMarkdown } from '../../config/config-docs.js';
 import { loadConfig, resolveConfigPath } from '../../config/load-config.js';
 import { CatwatchError, EXIT_OK } from '../../util/errors.js';
+import { hashPassword } from '../../web/ui/web-access.js';
 import { CONFIG_HELP, CONFIG_OPTION, parseCommandArgs, type Command } from '../command.js';
 
-const HELP = `Usage: catwatch config <check|schema|show> [options]
+const HELP = `Usage: catwatch config <check|schema|show|docs|hash-password> [options]
 
   check    validate the config file; exit 0 when valid, 2 naming every bad key otherwise
   schema   print the JSON schema of the config file
   show     print the effective config (defaults filled in, secrets hidden) as JSON
   docs     print the configuration reference (Markdown, as in README.md)
+  hash-password
+           read a password from standard input, print its hash for http.passwordHash
 
 Options:
 ${CONFIG_HELP}
@@ -32,6 +36,12 @@ export const configCommand: Command = {
       case 'docs':
         io.stdout.write(configReferenceMarkdown());
         return EXIT_OK;
+      case 'hash-password': {
+        const password = readFileSync(0, 'utf8').split(/\r?\n/)[0];
+        if (!password) throw new CatwatchError('E_USAGE', 'give the password on standard input, e.g. `read -rs P; echo "$P" | catwatch config hash-password`');
+        io.stdout.write(`${hashPassword(password)}\n`);
+        return EXIT_OK;
+      }
       case 'check': {
         const path = resolveConfigPath(values.config);
         const config = loadConfig(path);
@@ -45,7 +55,7 @@ export const configCommand: Command = {
         return EXIT_OK;
       }
       default:
-        throw new CatwatchError('E_USAGE', action ? `unknown config action ${action} (expected check, schema, show or docs)` : 'missing action: check, schema, show or docs');
+        throw new CatwatchError('E_USAGE', action ? `unknown config action ${action} (expected check, schema, show, docs or hash-password)` : 'missing action: check, schema, show, docs or hash-password');
     }
   },
 };

@@ -7,7 +7,7 @@ import { BACKBONE_NAMES, isBackboneName } from '../../model/backbone-catalogue.j
 import { parseCommandArgs, type Command } from '../command.js';
 import { MODEL_OPTIONS, MODEL_OPTIONS_HELP, openModelContext, startPool, type ModelContext } from '../model-context.js';
 import { createProgress } from '../progress.js';
-import { formatTrainResult } from '../../train/train-result.js';
+import { formatTrainResult, type TrainProgressMessage } from '../../train/train-result.js';
 import { createClipGate } from '../../replay/clip-gate.js';
 import { replayCamera } from '../../replay/replay-camera.js';
 import { createTargetModel, type TargetModel } from '../../model/target-model.js';
@@ -48,6 +48,22 @@ function regressionClipGate(ctx: ModelContext, backboneId: string, embed: (image
     current = undefined; // no model for this backbone yet: nothing to compare with
   }
   return createClipGate({ config: ctx.config, camera: replayCamera(ctx.config), current, embed });
+}
+
+/**
+ * As the service's training child, progress also goes to the service over the IPC channel (its /train page shows it),
+ * at most four messages a second plus every phase change and end.
+ */
+function withIpcProgress(update: (phase: string, done: number, total: number) => void): (phase: string, done: number, total: number, detail?: { loss?: number }) => void {
+  let last = { phase: '', atMs: 0 };
+  return (phase, done, total, detail) => {
+    update(phase, done, total);
+    if (!process.send || !process.connected) return;
+    const nowMs = Date.now();
+    if (phase === last.phase && done < total && nowMs - last.atMs < 250) return;
+    last = { phase, atMs: nowMs };
+    process.send({ type: 'progress', phase, done, total, ...(detail?.loss !== undefined && Number.isFinite(detail.loss) ? { loss: detail.loss } : {}) } satisfies TrainProgressMessage);
+  };
 }
 
 export const trainCommand: Command = {
@@ -112,7 +128,7 @@ export const trainCommand: Command = {
           reason: values.reason ?? 'cli',
         },
         {
-          backbone: info, embed: (images) => pool.embed(images), cache, registry: ctx.registry, log: ctx.log, onProgress: progress.update,
+          backbone: info, embed: (images) => pool.embed(images), cache, registry: ctx.registry, log: ctx.log, onProgress: withIpcProgress(progress.update),
           bundled: values['no-shipped'] || !config.train.shippedData ? undefined : loadBundledBase(ctx.registry, info.id),
           clipGate: regressionClipGate(ctx, info.id, (images) => pool.embed(images)),
         },
