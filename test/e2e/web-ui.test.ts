@@ -173,6 +173,13 @@ test('review queue: keyboard and bulk labels in chromium reach the sample store;
   // Live view: the MJPEG stream of the camera delivers JPEG parts (the same ones every viewer gets).
   assert.ok((await mjpegParts(svc.httpPort, 'table', 3, 20_000)) >= 3, 'at least 3 JPEG parts');
 
+  // Overview: the camera with its live thumbnail (a decoded image in the browser) and the sample counts.
+  await page.goto(`http://127.0.0.1:${svc.httpPort}/`);
+  await page.locator('figure[data-camera="table"] figcaption').filter({ hasText: 'connected' }).waitFor({ timeout: 10_000 });
+  await pollUntil('the live thumbnail to show a frame', 20_000, async () => ((await page.locator('figure[data-camera="table"] img').evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)) > 0 ? true : undefined));
+  assert.match((await page.locator('main > p').first().textContent()) ?? '', /negative 6, positive 1, rejected 1/);
+  assert.equal((await fetch(`http://127.0.0.1:${svc.httpPort}/events`)).status, 200);
+
   // Retrain now: progress while it runs, then the result with a link to the new version's report.
   await page.goto(`http://127.0.0.1:${svc.httpPort}/train`);
   await page.locator('#retrain').click();
