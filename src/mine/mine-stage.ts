@@ -55,7 +55,8 @@ export function eventSampleOptions(config: Config): EventSampleOptions {
   return { perEvent: config.mine.enabled ? config.mine.eventSamples : 0, intervalMs: 1000 };
 }
 
-function observation(scored: ScoredFrame): ScoreObservation {
+/** What the mining rules see of a scored frame. */
+export function observation(scored: ScoredFrame): ScoreObservation {
   return { camera: scored.frame.camera, timeMs: scored.frame.capturedAtMs, score: scored.score, threshold: scored.model.threshold };
 }
 

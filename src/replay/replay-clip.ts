@@ -8,7 +8,7 @@ import type { CameraConfig, Config } from '../config/schema.js';
 import { createEventTracker, type Transition } from '../events/event-tracker.js';
 import { eventPayload } from '../events/events-stage.js';
 import { createEventSampler } from '../mine/event-samples.js';
-import { eventSampleOptions } from '../mine/mine-stage.js';
+import { eventSampleOptions, observation } from '../mine/mine-stage.js';
 import { createMinePolicy } from '../mine/mine-policy.js';
 import { dHash } from '../mine/perceptual-hash.js';
 import type { BackboneOutput } from '../model/backbone.js';
@@ -88,7 +88,7 @@ export async function replayClip(deps: ReplayClipDeps): Promise<{ events: Replay
     summary.regionsScored += scored.regions.length;
     emit(tracker.observe({ atMs: frame.capturedAtMs, score: scored.score, box: scored.box, threshold: Math.max(model.threshold, deps.eventThreshold ?? 0) }), scored);
     if (config.mine.enabled) {
-      const obs = { camera: camera.name, timeMs: frame.capturedAtMs, score: scored.score, threshold: model.threshold };
+      const obs = observation(scored);
       mine([...eventSampler.observe(obs, scored), ...policy.observe(obs, scored)]);
     }
   }

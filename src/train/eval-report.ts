@@ -9,6 +9,7 @@ import { basename } from 'node:path';
 import sharp from 'sharp';
 import { NEAR_CLASS, type Evaluation, type Scored } from './evaluate.js';
 import { auroc, prCurve, rocCurve } from './metrics.js';
+import { escapeHtml } from '../util/escape-html.js';
 
 export interface ReportItem extends Scored {
   ref: string;
@@ -33,10 +34,6 @@ export interface EvalReportInput {
 const THUMB_PX = 112;
 const PLOT_PX = 300;
 const MARGIN_PX = 40;
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
-}
 
 function fmt(value: number, digits = 4): string {
   return Number.isFinite(value) ? value.toFixed(digits) : 'n/a';

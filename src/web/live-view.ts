@@ -51,7 +51,7 @@ export function createLiveView(deps: LiveViewDeps) {
     }
   }
 
-  function release(name: string, c: CameraLive, res: ServerResponse): void {
+  function release(c: CameraLive, res: ServerResponse): void {
     c.viewers.delete(res);
     if (c.viewers.size > 0) return;
     clearInterval(c.timer);
@@ -76,17 +76,12 @@ export function createLiveView(deps: LiveViewDeps) {
       if (c.viewers.size >= MAX_VIEWERS) return false;
       res.writeHead(200, { 'content-type': `multipart/x-mixed-replace; boundary=${MJPEG_BOUNDARY}`, 'cache-control': 'no-store', connection: 'close', 'x-content-type-options': 'nosniff' });
       c.viewers.add(res);
-      res.on('close', () => release(name, c, res));
+      // The HTTP server's stop closes every connection: that releases the viewers and stops the timers.
+      res.on('close', () => release(c, res));
       c.timer ??= setInterval(() => void tick(c), Math.round(1000 / deps.config().http.liveFps));
       return true;
     },
     stats: () => ({ viewers: [...cameras.values()].reduce((n, c) => n + c.viewers.size, 0), encoded }),
-    close(): void {
-      for (const [name, c] of cameras) for (const res of [...c.viewers]) {
-        res.end();
-        release(name, c, res);
-      }
-    },
   };
 }
 

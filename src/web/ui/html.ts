@@ -1,8 +1,7 @@
 /** HTML for the server-rendered pages: one escape for every text, one layout. */
+import { escapeHtml } from '../../util/escape-html.js';
 
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
-}
+export { escapeHtml };
 
 /** A tagged template whose interpolations are escaped unless they are `raw(...)` (already-built HTML). */
 export interface RawHtml { readonly html: string }

@@ -42,12 +42,6 @@ export function createTrainFeed(now: () => number = Date.now) {
       keepalive ??= setInterval(() => broadcast('keepalive', {}), KEEPALIVE_MS).unref();
       return true;
     },
-    close(): void {
-      clearInterval(keepalive);
-      keepalive = undefined;
-      for (const res of clients) res.end();
-      clients.clear();
-    },
   };
 }
 
