@@ -2,6 +2,7 @@
  * Reading, validating and freezing the config file. Every bad key is reported with its exact path
  * (`cameras[1].url: expected an rtsp://, rtsps:// or file URL`), never a stack trace.
  */
+import { redactUrl } from '../util/log.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
@@ -94,7 +95,8 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): 
   }
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    throw new CatwatchError('E_CONFIG_PARSE', `${path} is not valid YAML`, { details: doc.errors.map((e) => e.message) });
+    // Only the first line of each error (what and where): the rest quotes the file, which may hold a password.
+    throw new CatwatchError('E_CONFIG_PARSE', `${path} is not valid YAML`, { details: doc.errors.map((e) => redactUrl(e.message.split('\n')[0].replace(/:$/, ''))) });
   }
   return parseConfig(doc.toJS(), { baseDir: dirname(resolve(path)), env, source: path });
 }

@@ -8,6 +8,7 @@ import type { SampleSetPayload } from '../publish/topics.js';
 import type { SampleStore } from '../store/sample-store.js';
 import { SAMPLE_STATES } from '../store/sample-rows.js';
 import type { Logger } from '../util/log.js';
+import { bounded } from '../publish/command-gate.js';
 
 const payloadSchema = z.strictObject({
   id: z.number().int().positive(),
@@ -29,12 +30,14 @@ export function createSampleCommandHandler(deps: SampleCommandDeps): (payload: B
     try {
       const result = payloadSchema.safeParse(JSON.parse(payload.toString('utf8')));
       if (!result.success) {
-        log.warn({ issues: result.error.issues.map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`) }, 'samples/set payload ignored: expected {"id": N, "label": "negative|positive|rejected|mined"}');
+        // Bounded: a payload with thousands of unknown keys must not make a megabyte log line.
+        const issues = result.error.issues.slice(0, 5).map((i) => bounded(`${i.path.join('.') || '(payload)'}: ${i.message}`));
+        log.warn({ issues, issueCount: result.error.issues.length }, 'samples/set payload ignored: expected {"id": N, "label": "negative|positive|rejected|mined"}');
         return;
       }
       parsed = result.data;
     } catch (err) {
-      log.warn({ err: (err as Error).message }, 'samples/set payload ignored: not JSON');
+      log.warn({ err: bounded((err as Error).message) }, 'samples/set payload ignored: not JSON');
       return;
     }
     const { missing } = deps.store.label([parsed.id], parsed.label);

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from '../util/log.js';
 import { redactUrl } from '../util/log.js';
+import { bounded, createCommandGate, type CommandGate } from './command-gate.js';
 import type { Outbox } from './outbox.js';
 import { topics, type Topics } from './topics.js';
 
@@ -69,12 +70,17 @@ function runListener(listener: () => void, log: Logger): void {
 }
 
 /** A command that throws is the sender's problem (a bad payload), never the publisher's. */
-function runCommand(handler: CommandHandler | undefined, topic: string, payload: Buffer, log: Logger): void {
+function runCommand(handler: CommandHandler | undefined, message: { topic: string; payload: Buffer; retained: boolean }, gate: CommandGate, log: Logger): void {
   if (!handler) return;
+  const refusal = gate.check(message.topic, message.payload, message.retained);
+  if (refusal) {
+    log.warn({ topic: message.topic, reason: refusal, bytes: message.payload.length }, 'mqtt command ignored');
+    return;
+  }
   try {
-    handler(payload);
+    handler(message.payload);
   } catch (err) {
-    log.warn({ topic, err: (err as Error).message }, 'mqtt command rejected');
+    log.warn({ topic: message.topic, err: bounded((err as Error).message) }, 'mqtt command rejected');
   }
 }
 
@@ -82,6 +88,7 @@ export function createMqttPublisher(deps: MqttPublisherDeps): MqttPublisher {
   const log = deps.log.child({ component: 'mqtt' });
   const t = topics(deps.baseTopic);
   const handlers = new Map<string, CommandHandler>();
+  const gate = createCommandGate();
   const connectListeners: Array<() => void> = [];
   let client: MqttClient | undefined;
   let draining = false;
@@ -124,7 +131,7 @@ export function createMqttPublisher(deps: MqttPublisherDeps): MqttPublisher {
       c.on('close', () => log.debug('mqtt connection closed'));
       c.on('offline', () => log.warn({ url: redactUrl(deps.url) }, 'mqtt broker unreachable, retrying'));
       c.on('error', (err) => log.warn({ err: err.message }, 'mqtt error'));
-      c.on('message', (topic, payload) => runCommand(handlers.get(topic), topic, payload, log));
+      c.on('message', (topic, payload, packet) => runCommand(handlers.get(topic), { topic, payload, retained: packet.retain }, gate, log));
       // Do not block start-up on the broker: catwatch detects (and queues events) while the broker is away.
     },
     async stop() {

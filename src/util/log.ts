@@ -35,9 +35,17 @@ export function silentLogger(): Logger {
   return pino({ level: 'silent' });
 }
 
-/** `rtsp://user:secret@host/x` → `rtsp://user:***@host/x`; also scrubs `password=` query values. */
+/**
+ * Hides the secrets of every URL in a text: the password of `scheme://user:password@host` (an `@` or `/` inside it
+ * included: the userinfo runs to the last `@` of the URL), a userinfo without `:` whole (a token), and the values of
+ * `password=`, `token=`, `secret=`-like query parameters. `rtsp://user:secret@host/x` → `rtsp://user:***@host/x`.
+ * Errs on the side of hiding: an `@` in a path hides what precedes it.
+ */
 export function redactUrl(text: string): string {
   return text
-    .replace(/([a-z][a-z0-9+.-]*:\/\/)([^:/@\s]+):([^@/\s]+)@/gi, '$1$2:***@')
-    .replace(/((?:password|passwd|pwd)=)[^&\s]+/gi, '$1***');
+    .replace(/([a-z][a-z0-9+.-]*:\/\/)([^\s"'<>]*)@/gi, (_m, scheme: string, userinfo: string) => {
+      const colon = userinfo.indexOf(':');
+      return colon < 0 ? `${scheme}***@` : `${scheme}${userinfo.slice(0, colon)}:***@`;
+    })
+    .replace(/((?:password|passwd|pwd|pass|token|access_token|secret|api_?key|auth)=)[^&\s"'<>]+/gi, '$1***');
 }

@@ -60,6 +60,27 @@ test('invalid YAML and a missing file are configuration errors (exit 2)', async 
   assert.match(missing.stderr, /E_CONFIG_NOT_FOUND/);
 });
 
+test('config show and YAML errors never print a secret: camera and broker URLs, passwords, the UI password hash', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cw-cfg-'));
+  const secret = 'Sup3rS3cret';
+  const good = join(dir, 'good.yml');
+  writeFileSync(good, [
+    'cameras:', `  - name: door`, `    url: 'rtsp://admin:p@ss/${secret}@cam.lan/live'`, `  - name: gate`, `    url: 'rtsp://${secret}@cam2.lan/live'`,
+    'mqtt:', `  url: 'mqtt://user:${secret}@127.0.0.1:1883'`, `  password: '${secret}'`,
+    'http:', `  passwordHash: 'scrypt:${Buffer.from(secret).toString('base64')}:${Buffer.from(secret).toString('base64')}'`, '',
+  ].join('\n'));
+  const shown = await runCli(['config', 'show', '--config', good]);
+  assert.equal(shown.code, 0, shown.stderr);
+  assert.ok(!shown.stdout.includes(secret) && !shown.stdout.includes(Buffer.from(secret).toString('base64')), shown.stdout);
+  assert.match(shown.stdout, /rtsp:\/\/admin:\*\*\*@cam\.lan\/live/);
+  const bad = join(dir, 'bad.yml');
+  writeFileSync(bad, `cameras:\n  - name: door\n    url: rtsp://admin:${secret}@cam.lan/live\n    x: [1, 2\nmqtt: {}\n`);
+  const r = await runCli(['config', 'check', '--config', bad]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /E_CONFIG_PARSE[\s\S]*line \d+, column \d+/);
+  assert.ok(!r.stderr.includes(secret), r.stderr);
+});
+
 test('config schema prints a JSON schema', async () => {
   const r = await runCli(['config', 'schema']);
   assert.equal(r.code, 0);

@@ -102,7 +102,7 @@ async function startMining(): Promise<ServiceHarness> {
   return svc;
 }
 
-test('review queue: keyboard and bulk labels in chromium reach the sample store; box overlay; CSRF, Origin and Host checks', { skip: skipWithoutShared() || skipWithoutChromium(), timeout: 240_000 }, async (t) => {
+test('review queue: keyboard and bulk labels in chromium reach the sample store; box overlay; CSRF, Origin and Host checks', { skip: skipWithoutShared() || skipWithoutChromium(), timeout: 300_000 }, async (t) => {
   const svc = await startMining();
   t.after(() => svc.stop());
   const dataDir = svc.dataDir;
