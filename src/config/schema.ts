@@ -15,9 +15,13 @@ const cameraName = z
 const cameraUrl = z
   .string()
   .min(1)
+  // Control characters (a NUL above all) would reach ffmpeg's argv and crash the spawn.
+  .refine((u) => !/[\u0000-\u001f\u007f]/.test(u), { message: 'contains a control character' })
   .refine((u) => /^(rtsps?|file):\/\//i.test(u) || (!/^[a-z][a-z0-9+.-]*:\/\//i.test(u) && u.length > 0), {
     message: 'expected an rtsp://, rtsps:// or file URL (or a plain file path)',
-  });
+  })
+  // file://host/path names a remote host, which a file URL cannot reach: only file:///path (or file://localhost/).
+  .refine((u) => !/^file:\/\//i.test(u) || /^file:\/\/(localhost)?\//i.test(u), { message: 'a file URL must be file:///absolute/path (no host)' });
 
 const region = z.strictObject({
   x: z.number().min(0).max(1).describe('Left edge, as a fraction of the frame width.'),
@@ -183,7 +187,18 @@ export const configSchema = z.strictObject({
     .string()
     .default('/var/lib/catwatch')
     .describe('State folder: models, samples, database, outbox. systemd: StateDirectory.'),
-  cameras: z.array(cameraSchema).default([]).describe('Cameras to watch.'),
+  cameras: z
+    .array(cameraSchema)
+    .default([])
+    .superRefine((cameras, ctx) => {
+      // Names key MQTT topics, trackers and sample folders: two cameras with one name would mix them.
+      const seen = new Set<string>();
+      cameras.forEach((c, i) => {
+        if (seen.has(c.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate camera name ${c.name}` });
+        seen.add(c.name);
+      });
+    })
+    .describe('Cameras to watch.'),
   mqtt: mqttSchema.prefault({}),
   model: modelSchema.prefault({}),
   train: trainSchema.prefault({}),

@@ -81,6 +81,17 @@ test('config show and YAML errors never print a secret: camera and broker URLs, 
   assert.ok(!r.stderr.includes(secret), r.stderr);
 });
 
+test('config check rejects what run would crash on: duplicate camera names, a file URL with a host, control characters', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cw-cfg-'));
+  const file = join(dir, 'c.yml');
+  writeFileSync(file, 'cameras:\n  - name: a\n    url: rtsp://h/x\n  - name: a\n    url: file://nas/clip.mp4\n  - name: b\n    url: "rtsp://h/x\\0y"\n');
+  const r = await runCli(['config', 'check', '--config', file]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /cameras\[1\]\.name: duplicate camera name a/);
+  assert.match(r.stderr, /cameras\[1\]\.url: a file URL must be file:\/\/\/absolute\/path/);
+  assert.match(r.stderr, /cameras\[2\]\.url: contains a control character/);
+});
+
 test('config schema prints a JSON schema', async () => {
   const r = await runCli(['config', 'schema']);
   assert.equal(r.code, 0);
