@@ -16,7 +16,7 @@ const cameraUrl = z
   .string()
   .min(1)
   // Control characters (a NUL above all) would reach ffmpeg's argv and crash the spawn.
-  .refine((u) => !/[\u0000-\u001f\u007f]/.test(u), { message: 'contains a control character' })
+  .refine((u) => ![...u].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f), { message: 'contains a control character' })
   .refine((u) => /^(rtsps?|file):\/\//i.test(u) || (!/^[a-z][a-z0-9+.-]*:\/\//i.test(u) && u.length > 0), {
     message: 'expected an rtsp://, rtsps:// or file URL (or a plain file path)',
   })
