@@ -128,7 +128,7 @@ function metricsTable(input: EvalReportInput): string {
 
 /** Prior alone against the combined score, overall and per source (file-name tag up to the first `_`). */
 function partsTable(items: readonly ReportItem[]): string {
-  if (items.some((i) => i.prior === undefined || !Number.isFinite(i.prior))) return '';
+  if (items.length === 0 || items.some((i) => i.prior === undefined || !Number.isFinite(i.prior))) return '';
   const source = (i: ReportItem) => basename(i.ref).split('_')[0] || 'other';
   const groups = new Map<string, ReportItem[]>([['all', [...items]]]);
   for (const i of items) groups.set(source(i), [...(groups.get(source(i)) ?? []), i]);

@@ -147,7 +147,7 @@ export async function runTraining(options: TrainRunOptions, deps: TrainRunDeps):
   manifest.decision = accepted ? `not worse than ${baseline.name} on ${sets.gate.length} held-out images${clips ? ' and the regression clips' : ''}` : `rejected: ${reasons.join('; ')}${options.force ? ' (forced current)' : ''}`;
   Object.assign(manifest.metrics, clips?.metrics ?? {});
   if (manifest.gate) manifest.gate.reasons = reasons;
-  deps.registry.save(manifest, fit.file, { 'report.html': await gateReport(manifest, sets.gate, fit.parts, gate) });
+  deps.registry.save(manifest, fit.file, await gateReportFile(manifest, sets.gate, fit.parts, gate, log));
   if (accepted || options.force) deps.registry.use(version);
   log.info({ version, accepted, decision: manifest.decision, auroc: manifest.metrics.auroc, threshold: fit.threshold }, 'training finished');
   return { version, accepted: accepted || Boolean(options.force), decision: manifest.decision, manifest, gate: { ...gate, accepted, reasons }, failed: embedded.failed, sourceSamples: sampleRefs([...user.train, ...user.val]) };
@@ -163,10 +163,20 @@ export function syntheticToAdd(synthetic: number, bundled: BundledBase | undefin
   return Math.max(0, synthetic - shipped);
 }
 
-/** The eval report of the gate set (the same HTML as `catwatch eval`; no thumbnails: shipped items are features). */
-function gateReport(manifest: ModelManifest, items: readonly CoordSample[], parts: Parameters<typeof explainCoords>[0], gate: GateResult): Promise<string> {
-  const scored = items.map((s, i) => ({ ref: `${s.source} #${i + 1}`, label: s.label, subcategory: s.subcategory, ...explainCoords(parts, s.coords, s.prior) }));
-  return renderEvalReport({ version: manifest.version, backboneId: manifest.backbone.id, label: manifest.label, threshold: manifest.threshold, evaluation: gate.candidate, items: scored, createdAt: new Date(manifest.createdAt) });
+/**
+ * The eval report of the gate set (the same HTML as `catwatch eval`; no thumbnails: shipped items are features), as
+ * the version's `report.html`. A report that cannot be made is logged and left out: it never fails a training.
+ */
+async function gateReportFile(manifest: ModelManifest, items: readonly CoordSample[], parts: Parameters<typeof explainCoords>[0], gate: GateResult, log: Logger): Promise<Record<string, string>> {
+  try {
+    // `<source>_<n>`: the report groups items by the part of the name before the first `_`.
+    const scored = items.map((s, i) => ({ ref: `${s.source}_${i + 1}`, label: s.label, subcategory: s.subcategory, ...explainCoords(parts, s.coords, s.prior) }));
+    const html = await renderEvalReport({ version: manifest.version, backboneId: manifest.backbone.id, label: manifest.label, threshold: manifest.threshold, evaluation: gate.candidate, items: scored, createdAt: new Date(manifest.createdAt) });
+    return { 'report.html': html };
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, 'eval report not saved');
+    return {};
+  }
 }
 
 function gatherUserItems(options: TrainRunOptions): { train: DataItem[]; val: DataItem[]; augmentedCount: number } {

@@ -11,7 +11,8 @@ import { sharedDir, skipWithoutShared } from '../helpers/paths.js';
 
 const bench = fileURLToPath(new URL('../../bench/mining-rounds.js', import.meta.url));
 
-interface Round { round: number; mined: number; falseEventsPerHour: number; recall: number; trainingS: number; accepted: boolean | null }
+interface Figures { falseEventsPerHour: number; recall: number; eventsByClip: Record<string, number> }
+interface Round { round: number; mined: number; seen: Figures; unseen: Figures; trainingS: number; accepted: boolean | null }
 
 test('mining-rounds --smoke: round 0 and one mining round with every figure', { skip: skipWithoutShared(), timeout: 240_000 }, async () => {
   const stdout = await new Promise<string>((resolve, reject) => {
@@ -20,8 +21,11 @@ test('mining-rounds --smoke: round 0 and one mining round with every figure', { 
   const rounds = stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Round);
   assert.deepEqual(rounds.map((r) => r.round), [0, 1]);
   for (const r of rounds) {
-    assert.ok(Number.isFinite(r.falseEventsPerHour) && r.falseEventsPerHour >= 0);
-    assert.ok(r.recall >= 0 && r.recall <= 1);
+    for (const f of [r.seen, r.unseen]) {
+      assert.ok(Number.isFinite(f.falseEventsPerHour) && f.falseEventsPerHour >= 0);
+      assert.ok(f.recall >= 0 && f.recall <= 1);
+      assert.equal(Object.keys(f.eventsByClip).length, 2, 'both clips replayed');
+    }
   }
   assert.ok(rounds[1].trainingS > 0, 'round 1 retrained');
   assert.equal(typeof rounds[1].accepted, 'boolean');
