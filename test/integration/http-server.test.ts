@@ -4,6 +4,7 @@ import type { CameraIngestStats } from '../../src/ingest/camera-ingest.js';
 import { silentLogger } from '../../src/util/log.js';
 import type { HealthReport } from '../../src/web/health.js';
 import { createHttpServer } from '../../src/web/http-server.js';
+import { connect } from 'node:net';
 import { createMetrics } from '../../src/web/metrics.js';
 
 function camera(frames: number, restarts: number): CameraIngestStats {
@@ -66,6 +67,15 @@ test('/healthz answers 200 or 503 with the checks, /metrics the Prometheus text,
   assert.deepEqual(await status.json(), { stages });
   assert.equal((await fetch(`${base}/nope`)).status, 404);
   assert.equal((await fetch(`${base}/metrics`, { method: 'POST' })).status, 405);
+  // A request target no URL parser accepts is the client's error, not a 500 with an error log per request.
+  const raw = await new Promise<string>((resolve, reject) => {
+    const socket = connect(server.port(), '127.0.0.1', () => socket.end('GET //[ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n'));
+    let text = '';
+    socket.on('data', (d: Buffer) => (text += d.toString()));
+    socket.on('end', () => resolve(text));
+    socket.on('error', reject);
+  });
+  assert.match(raw, /^HTTP\/1\.1 400 /);
 });
 
 test('a port already in use fails start() with EADDRINUSE', async (t) => {
