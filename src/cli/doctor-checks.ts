@@ -3,6 +3,7 @@
  * failure to check is itself the answer. They use the same pieces the service uses (the ffmpeg command line of
  * ingest, the scoring pool and registry, the MQTT client), so "doctor says OK" means "the service will manage".
  */
+import { minimalChildEnv } from '../util/child-env.js';
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statfsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -65,7 +66,7 @@ function decodeOneFrame(camera: CameraConfig, timeoutMs: number): Promise<number
   const started = Date.now();
   const want = frameBytes(camera);
   return new Promise((resolve, reject) => {
-    const child = spawn('ffmpeg', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('ffmpeg', args, { stdio: ['ignore', 'pipe', 'pipe'], env: minimalChildEnv() });
     let bytes = 0;
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (bytes += d.length));

@@ -4,6 +4,7 @@
  * is caught). Reports how it
  * ended once, after the process closed. Restarting is the caller's job (camera-ingest.ts).
  */
+import { minimalChildEnv } from '../util/child-env.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { redactUrl, type Logger } from '../util/log.js';
 import type { FfmpegExit } from './ffmpeg-exit.js';
@@ -70,7 +71,7 @@ export function startFfmpegRun(deps: FfmpegRunDeps): FfmpegRun {
   });
   deps.tail.markRun();
   deps.log.debug({ ffmpegPath: deps.ffmpegPath, args: deps.args.map(redactUrl) }, 'ffmpeg starting');
-  const child = spawn(deps.ffmpegPath, deps.args, { stdio: ['ignore', 'pipe', 'pipe'], detached: false, shell: false });
+  const child = spawn(deps.ffmpegPath, deps.args, { stdio: ['ignore', 'pipe', 'pipe'], detached: false, shell: false, env: minimalChildEnv() });
   track(child);
   child.on('error', (err) => {
     spawnError ??= err;

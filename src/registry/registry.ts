@@ -51,8 +51,12 @@ function versionDirs(root: string): string[] {
 }
 
 /** A file saved next to a version (a name, never a path: anything else reads nothing). */
+function isVersionName(version: string): boolean {
+  return /^[\w.-]{1,64}$/.test(version) && !version.startsWith('.');
+}
+
 function readVersionFile(root: string, version: string, name: string): string | undefined {
-  if (!/^[\w.-]+$/.test(version) || version.startsWith('.')) return undefined;
+  if (!isVersionName(version)) return undefined;
   const file = join(root, version, basename(name));
   return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
 }
@@ -79,6 +83,8 @@ export function createRegistry(deps: { dataDir: string; bundledDir: string }): R
       return v === '' ? undefined : v;
     },
     load(version) {
+      // A version is a folder name, never a path: `models use ../..` must not reach outside the registry.
+      if (!isVersionName(version)) throw new CatwatchError('E_MODEL_MISSING', `${JSON.stringify(version)} is not a model version name`);
       const dir = join(root, version);
       if (!existsSync(dir)) {
         const known = versions();

@@ -3,6 +3,7 @@
  * as fast as the CPU allows and once. Time is the clip's own: frame n is at n / detectFps seconds, so a replay is
  * the same every time. The consumer pulls frames (async iteration): ffmpeg waits while a frame is being scored.
  */
+import { minimalChildEnv } from '../util/child-env.js';
 import { spawn } from 'node:child_process';
 import type { CameraConfig } from '../config/schema.js';
 import { buildFfmpegArgs, frameBytes } from '../ingest/ffmpeg-args.js';
@@ -13,7 +14,7 @@ import { CatwatchError } from '../util/errors.js';
 
 export async function* clipFrames(camera: CameraConfig, clip: string, ffmpegPath = 'ffmpeg'): AsyncGenerator<Frame> {
   const args = buildFfmpegArgs({ ...camera, url: clip, loop: false }, { realtime: false });
-  const child = spawn(ffmpegPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(ffmpegPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: minimalChildEnv() });
   const tail = createStderrTail(20);
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (text: string) => tail.push(text));

@@ -14,7 +14,7 @@ import { pollUntil } from '../helpers/poll.js';
 import { skipWithoutShared, videoDir } from '../helpers/paths.js';
 import { samplesList } from '../helpers/training.js';
 import { launchChromium, skipWithoutChromium } from '../helpers/browser.js';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { runCli } from '../helpers/cli.js';
 import { tmpdir } from 'node:os';
@@ -22,6 +22,7 @@ import { createRegistry } from '../../src/registry/registry.js';
 import { bundledModelsDir } from '../../src/util/package-root.js';
 
 const OBJECTRON = 'objectron-ssd-mnv2-openimages@0.4.1675468480';
+const CHILD_ENV_SECRET = 'not-for-children-7f3a';
 
 let broker: Mosquitto;
 before(async () => {
@@ -97,8 +98,15 @@ async function startMining(): Promise<ServiceHarness> {
       mine: { bandLow: 0.01, dedupBits: 2, maxPerCameraPerHour: 1000 },
       cameras: [{ name: 'table', url: join(videoDir, 'nocat_bottles_table_intel.mp4'), detectFps: 5, motion: { enabled: false } }],
     },
+    env: { CATWATCH_TEST_SECRET: CHILD_ENV_SECRET },
   });
   await pollUntil('10 samples mined', 90_000, async () => ((await samplesList(dataDir)).total >= 10 ? true : undefined), () => svc.output());
+  // ffmpeg children get a minimal environment: nothing of the service's (its MQTT password would be there).
+  const [ffmpegPid] = svc.ffmpegChildren();
+  assert.ok(ffmpegPid, 'the camera runs an ffmpeg child');
+  const childEnv = readFileSync(`/proc/${ffmpegPid}/environ`, 'utf8');
+  assert.ok(childEnv.includes('PATH=') && !childEnv.includes(CHILD_ENV_SECRET), 'minimal child environment');
+
   return svc;
 }
 

@@ -29,6 +29,11 @@ test('save, use, list and rollback', () => {
   assert.equal(registry.currentVersion(), 'v1');
   assert.deepEqual(registry.load('v1').head, { w: [1] });
   assert.throws(() => registry.use('v9'), (err: unknown) => err instanceof CatwatchError && err.code === 'E_MODEL_MISSING');
+  for (const escape of ['../..', '..', '/etc', 'v1/../../x', '.tmp-v1']) {
+    assert.throws(() => registry.use(escape), /is not a model version name/, `${escape} stays inside the registry`);
+  }
+  assert.equal(registry.currentVersion(), 'v1', 'nothing changed');
+  assert.equal(registry.versionFile('../models', 'current'), undefined);
   assert.throws(() => registry.rollback(), /no version older than v1/);
 });
 
