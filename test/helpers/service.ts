@@ -57,8 +57,8 @@ export async function startService(opts: {
     mqtt: { url: opts.brokerUrl, baseTopic: 'catwatch', discovery: { enabled: true } },
     stats: { intervalS: 2 },
     ...opts.config,
-    // The test's own port always; other http settings from the test.
-    http: { host: '127.0.0.1', ...(opts.config.http as Record<string, unknown> | undefined), port: httpPort },
+    // The harness's free port unless the test names one (e.g. a port already taken).
+    http: { host: '127.0.0.1', port: httpPort, ...(opts.config.http as Record<string, unknown> | undefined) },
   };
   const configPath = join(dir, 'catwatch.yml');
   writeFileSync(configPath, stringify(config));
