@@ -9,7 +9,7 @@ import { createDatabaseStage, openDatabase } from './store/database.js';
 import { createSampleStore } from './store/sample-store.js';
 import { cleanRegistryTemp, createRegistry } from './registry/registry.js';
 import { createOutbox } from './publish/outbox.js';
-import { createEmbeddedBroker } from './publish/embedded-broker.js';
+import { createEmbeddedBroker, internalBrokerCredentials } from './publish/embedded-broker.js';
 import { createMqttPublisher } from './publish/mqtt-publisher.js';
 import { createCamerasStage } from './ingest/cameras-stage.js';
 import { createMotionStage } from './motion/motion-stage.js';
@@ -55,9 +55,11 @@ function pipeline({ deps, store, bus, runner }: Wiring): { stages: Array<Stage<C
   const db = openDatabase(dataDir);
   cleanRegistryTemp(dataDir);
   const outbox = createOutbox({ db, maxMessages: mqtt.outboxMax });
-  const broker = mqtt.url ? undefined : createEmbeddedBroker({ ...mqtt.embedded, username: mqtt.username, password: mqtt.password, log });
+  // On the embedded broker the service's own client is a writer: the configured credentials, else an internal one.
+  const service = mqtt.username && mqtt.password ? { username: mqtt.username, password: mqtt.password } : internalBrokerCredentials();
+  const broker = mqtt.url ? undefined : createEmbeddedBroker({ ...mqtt.embedded, username: mqtt.username, password: mqtt.password, service, acl: { baseTopic: mqtt.baseTopic, discoveryPrefix: mqtt.discovery.prefix }, log });
   // The embedded broker's port is known only once it listens (port 0 in tests): read at connect time.
-  const publisher = createMqttPublisher({ ...mqtt, outbox, log, get url() { return mqtt.url ?? broker?.url() ?? ''; } });
+  const publisher = createMqttPublisher({ ...mqtt, ...(broker ? service : {}), outbox, log, get url() { return mqtt.url ?? broker?.url() ?? ''; } });
   const scored = createFanout<ScoredFrame>(log);
   const samples = createSampleStore({ db, dataDir, log });
   const mine = createMineStage({ config, store: samples, log, onMined: (s) => bus.emit('sample-mined', { camera: s.camera, id: s.id }) });

@@ -4,8 +4,10 @@
  * open broker on the LAN would let anyone read the cameras' events or steer training.
  */
 import { isLoopbackName } from '../util/loopback.js';
+import { anonymousMayPublish, type BrokerAcl } from './broker-acl.js';
+import { bounded } from './command-gate.js';
 import { createServer, type Server } from 'node:net';
-import { timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { Aedes } from 'aedes';
 import { CatwatchError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
@@ -13,8 +15,12 @@ import type { Logger } from '../util/log.js';
 export interface EmbeddedBrokerDeps {
   host: string;
   port: number;
+  /** Credentials of writers (users' clients that send commands); absent: anonymous clients may read. */
   username?: string;
   password?: string;
+  /** The service's own client's credentials (a writer). */
+  service: { username: string; password: string };
+  acl: BrokerAcl;
   log: Logger;
 }
 
@@ -31,6 +37,11 @@ function sameSecret(a: string, b: Buffer | undefined): boolean {
   if (!b) return false;
   const expected = Buffer.from(a);
   return expected.length === b.length && timingSafeEqual(expected, b);
+}
+
+/** A per-process credential for the service's own client on the embedded broker (never written anywhere). */
+export function internalBrokerCredentials(): { username: string; password: string } {
+  return { username: 'catwatch-service', password: randomBytes(24).toString('base64url') };
 }
 
 export function createEmbeddedBroker(deps: EmbeddedBrokerDeps): EmbeddedBroker {
@@ -50,14 +61,20 @@ export function createEmbeddedBroker(deps: EmbeddedBrokerDeps): EmbeddedBroker {
           `the embedded broker would listen on ${deps.host} without credentials; set mqtt.username and mqtt.password (or CATWATCH_MQTT_PASSWORD), or mqtt.embedded.host: 127.0.0.1`,
         );
       }
+      const writers = new WeakSet<object>();
       broker = await Aedes.createBroker({
-        ...(secured
-          ? {
-              authenticate: (_client, username, password, done) => {
-                done(null, username === deps.username && sameSecret(deps.password ?? '', password));
-              },
-            }
-          : {}),
+        authenticate: (client, username, password, done) => {
+          const isService = username === deps.service.username && sameSecret(deps.service.password, password);
+          const isUser = secured && username === deps.username && sameSecret(deps.password ?? '', password);
+          if (isService || isUser) writers.add(client);
+          // With credentials configured, everyone needs them; without, anonymous clients may connect (to read).
+          done(null, isService || isUser || !secured);
+        },
+        authorizePublish: (client, packet, done) => {
+          if (!client || writers.has(client) || anonymousMayPublish(deps.acl, packet.topic, packet.retain)) return done(null);
+          log.warn({ clientId: client.id, topic: bounded(packet.topic) }, 'mqtt publish refused: anonymous clients may not publish there');
+          done(new Error('not authorised'));
+        },
       });
       // One client's error must never take the broker (and the service) down.
       broker.on('clientError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'mqtt client error'));
