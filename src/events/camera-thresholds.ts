@@ -49,6 +49,12 @@ export function learnCameraThreshold(rows: readonly ScoredSampleRow[], model: Ta
   return { ...result, modelVersion: model.version };
 }
 
+/** A camera's threshold from its samples in the store (the budget's window, newest MAX_SAMPLES): service and replay. */
+export function cameraThresholdFromStore(samples: Pick<SampleStore, 'scoredSince'>, camera: string, model: TargetModel, config: Config, nowMs: number): CameraThreshold | undefined {
+  const sinceMs = nowMs - config.events.budgetWindowH * HOUR_MS;
+  return learnCameraThreshold(samples.scoredSince(camera, sinceMs, MAX_SAMPLES), model, config, nowMs);
+}
+
 export function createCameraThresholds(deps: CameraThresholdsDeps) {
   const log = deps.log.child({ component: 'thresholds' });
   const now = deps.now ?? Date.now;
@@ -63,9 +69,8 @@ export function createCameraThresholds(deps: CameraThresholdsDeps) {
       return;
     }
     const next = new Map<string, CameraThreshold>();
-    const sinceMs = now() - config.events.budgetWindowH * HOUR_MS;
     for (const { name } of config.cameras) {
-      const learned = learnCameraThreshold(deps.samples.scoredSince(name, sinceMs, MAX_SAMPLES), model, config, now());
+      const learned = cameraThresholdFromStore(deps.samples, name, model, config, now());
       if (!learned) continue;
       next.set(name, learned);
       const before = byCamera.get(name)?.threshold;

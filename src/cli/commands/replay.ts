@@ -5,7 +5,7 @@
  */
 import type { CameraConfig } from '../../config/schema.js';
 import { replayCamera } from '../../replay/replay-camera.js';
-import { learnCameraThreshold } from '../../events/camera-thresholds.js';
+import { cameraThresholdFromStore } from '../../events/camera-thresholds.js';
 import { openDatabase } from '../../store/database.js';
 import { createSampleStore } from '../../store/sample-store.js';
 import { createTargetModel, type TargetModel } from '../../model/target-model.js';
@@ -90,8 +90,7 @@ function budgetThresholdFor(ctx: ModelContext, cameraName: string, model: Target
   const db = openDatabase(ctx.config.dataDir);
   try {
     const store = createSampleStore({ db, dataDir: ctx.config.dataDir, log: ctx.log });
-    const sinceMs = Date.now() - ctx.config.events.budgetWindowH * 3_600_000;
-    const learned = learnCameraThreshold(store.scoredSince(cameraName, sinceMs, 5000), model, ctx.config, Date.now());
+    const learned = cameraThresholdFromStore(store, cameraName, model, ctx.config, Date.now());
     if (!learned) return undefined;
     const line = { camera: cameraName, ...learned };
     io.stdout.write(json ? `${JSON.stringify({ cameraThreshold: line })}\n` : `camera ${cameraName}: threshold ${learned.threshold.toFixed(4)} (model ${model.threshold.toFixed(4)}) under the false-alarm budget: ${learned.falseAlarmsPerHour.toFixed(2)}/h expected from ${learned.negatives} negatives over ${learned.hours.toFixed(1)} h, ${learned.positivesLost} of ${learned.positives} confirmed target frames no longer accepted\n`);

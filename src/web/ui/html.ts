@@ -16,6 +16,9 @@ export function html(strings: TemplateStringsArray, ...values: Array<string | nu
   return raw(out);
 }
 
+/** A time as the pages show it: `2026-12-02 17:30:05` (UTC). */
+export const formatTime = (ms: number): string => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+
 /** Same-origin only: no inline script or style (boxes are placed by the page's module through the CSSOM). */
 export const CONTENT_SECURITY_POLICY = "default-src 'self'; img-src 'self'; script-src 'self'; style-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 

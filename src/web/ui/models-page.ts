@@ -1,7 +1,7 @@
 /** The /models and /train pages: model versions with their metrics and gate decisions, training runs and progress. */
 import type { ModelManifest } from '../../model/manifest.js';
 import type { TrainRun } from '../../train/train-supervisor.js';
-import { html, layout, type RawHtml } from './html.js';
+import { formatTime, html, layout, type RawHtml } from './html.js';
 import type { TrainSnapshot } from './train-feed.js';
 
 const pct = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '—' : `${(x * 100).toFixed(2)}%`);
@@ -30,7 +30,7 @@ ${versionsTable(versions, current, true)}`;
 }
 
 export function trainPage(o: { runs: readonly TrainRun[]; versions: readonly ModelManifest[]; current: string | undefined; feed: TrainSnapshot; csrf: string }): string {
-  const time = (ms: number | null): string => (ms === null ? '—' : new Date(ms).toISOString().slice(0, 19).replace('T', ' '));
+  const time = (ms: number | null): string => (ms === null ? '—' : formatTime(ms));
   const body = html`<h1>Training</h1>
 <p><button id="retrain" data-post="/api/train" data-body="{}">Retrain now</button> <span id="message" role="status"></span></p>
 <section id="progress" data-snapshot="${JSON.stringify(o.feed)}"><p>State: <b id="train-state">${o.feed.state?.state ?? 'idle'}</b>

@@ -1,6 +1,6 @@
 /** The overview, live and events pages. */
 import type { EventRecord } from '../../store/event-store.js';
-import { html, layout, type RawHtml } from './html.js';
+import { formatTime, html, layout, type RawHtml } from './html.js';
 
 export interface Overview {
   cameras: Array<{ name: string; connected: boolean; fps: number; lastError: string | null }>;
@@ -12,11 +12,10 @@ export interface Overview {
 }
 
 const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-const when = (ms: number): string => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 
 function eventRows(events: readonly EventRecord[]): RawHtml {
   return html`<table class="events"><thead><tr><th>start</th><th>camera</th><th>duration</th><th>top score</th><th>model</th><th>snapshot</th><th></th></tr></thead><tbody>
-${events.map((e) => html`<tr data-event="${e.id}"><td>${when(e.startMs)}</td><td>${e.camera}</td><td>${e.endMs === null ? 'ongoing' : `${((e.endMs - e.startMs) / 1000).toFixed(1)} s`}</td><td>${e.topScore.toFixed(3)}</td><td>${e.modelVersion ?? '?'}</td>
+${events.map((e) => html`<tr data-event="${e.id}"><td>${formatTime(e.startMs)}</td><td>${e.camera}</td><td>${e.endMs === null ? 'ongoing' : `${((e.endMs - e.startMs) / 1000).toFixed(1)} s`}</td><td>${e.topScore.toFixed(3)}</td><td>${e.modelVersion ?? '?'}</td>
 <td>${e.snapshotFile ? html`<img class="thumb" src="/api/events/${encodeURIComponent(e.id)}/snapshot.jpg" alt="snapshot" loading="lazy">` : html`—`}</td>
 <td><a href="/samples?state=all&amp;camera=${encodeURIComponent(e.camera)}&amp;from=${e.startMs}&amp;to=${e.endMs ?? e.startMs + 600_000}">samples</a></td></tr>`)}
 </tbody></table>`;

@@ -4,7 +4,7 @@
  * static/samples.js; labels go to POST /api/samples/label.
  */
 import type { SampleRecord, SampleState } from '../../store/sample-rows.js';
-import { html, layout, type RawHtml } from './html.js';
+import { formatTime, html, layout, type RawHtml } from './html.js';
 
 export interface SamplesFilter { state?: SampleState; camera?: string; sinceMs?: number; untilMs?: number; limit: number }
 
@@ -14,7 +14,7 @@ function card(s: SampleRecord): RawHtml {
 <div class="frame"><img src="/api/samples/${s.id}/frame.jpg" alt="frame of sample ${s.id}" loading="lazy"><div class="box" data-box="${box}"></div></div>
 <img class="crop" src="/api/samples/${s.id}/crop.jpg" alt="crop of sample ${s.id}" loading="lazy">
 <p><b>#${s.id}</b> <span class="state">${s.state}</span> score ${s.score.toFixed(3)}</p>
-<p>${s.camera} · ${new Date(s.capturedAtMs).toISOString().replace('T', ' ').slice(0, 19)} · ${s.reason} · model ${s.modelVersion ?? '?'}</p>
+<p>${s.camera} · ${formatTime(s.capturedAtMs)} · ${s.reason} · model ${s.modelVersion ?? '?'}</p>
 </article>`;
 }
 

@@ -30,6 +30,12 @@ function hostName(host: string): string {
   return host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0];
 }
 
+/** The request comes from a page of this server (its Origin header names this Host). */
+export function sameOrigin(req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  return origin !== undefined && origin === `http://${req.headers.host ?? ''}`;
+}
+
 export interface WebSession { csrf: string; token?: string }
 
 export interface WebAccessOptions {
@@ -93,8 +99,7 @@ export function createWebAccess(options: WebAccessOptions) {
 
     /** Why a state-changing request is refused, or undefined when it may go ahead. */
     postRefusal(req: IncomingMessage, session: WebSession): string | undefined {
-      const origin = req.headers.origin;
-      if (!origin || origin !== `http://${req.headers.host ?? ''}`) return 'cross-origin request refused';
+      if (!sameOrigin(req)) return 'cross-origin request refused';
       if (req.headers['x-csrf-token'] !== session.csrf) return 'missing or wrong CSRF token';
       return undefined;
     },

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Logger } from '../../util/log.js';
 import { html, layout } from './html.js';
 import { HttpError, matchRoute, readBody, redirect, send, sendHtml, sendJson, type Route } from './http-kit.js';
-import type { WebAccess, WebSession } from './web-access.js';
+import { sameOrigin, type WebAccess, type WebSession } from './web-access.js';
 
 export interface WebUiDeps {
   access: WebAccess;
@@ -31,7 +31,7 @@ export function createWebUi(deps: WebUiDeps) {
 
   async function login(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // No session yet, so no CSRF token: the Origin check alone stops another site from logging the browser in.
-    if (req.headers.origin !== `http://${req.headers.host ?? ''}`) throw new HttpError(403, 'cross-origin request refused');
+    if (!sameOrigin(req)) throw new HttpError(403, 'cross-origin request refused');
     const password = new URLSearchParams(await readBody(req)).get('password') ?? '';
     const result = deps.access.login(req.socket.remoteAddress ?? '?', password);
     if (result === 'rate-limited') throw new HttpError(429, 'too many failed logins; wait a minute');
