@@ -8,7 +8,7 @@
 import { availableParallelism } from 'node:os';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createObjectronBackbone } from '../src/score/backbones/objectron-tflite.js';
+import { createObjectronBackbone } from '../src/score/backbones/objectron-backbone.js';
 import { decodeImage } from '../src/image/decode-image.js';
 import { createLogger } from '../src/util/log.js';
 import { auroc as aurocOf, fprAtTpr } from '../src/train/metrics.js';
@@ -30,7 +30,7 @@ async function main(): Promise<void> {
     for (const file of evenlySpaced(join(devDataDir, 'notcat', group), count)) items.push({ file, label: 0, group });
   }
 
-  const backbone = await createObjectronBackbone({ log, numThreads: 1 });
+  const backbone = await createObjectronBackbone({ log, engine: 'tflite-wasm', numThreads: 1 });
   const priors: number[] = [];
   let inferMs = 0;
   for (let i = 0; i < items.length; i += 25) {
@@ -44,7 +44,7 @@ async function main(): Promise<void> {
 
   // The WebAssembly build has no pthreads, so asking for more threads should change nothing; measured to show it.
   const threads = availableParallelism();
-  const multi = await createObjectronBackbone({ log, numThreads: threads });
+  const multi = await createObjectronBackbone({ log, engine: 'tflite-wasm', numThreads: threads });
   const timing = await Promise.all(items.slice(0, 50).map((it) => decodeImage(it.file)));
   await multi.embed(timing.slice(0, 2));
   const t0 = performance.now();

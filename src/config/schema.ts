@@ -106,9 +106,9 @@ const modelSchema = z
       .default('auto')
       .describe('Frozen backbone. auto: the pulled MobileNetV2 if installed, else the npm-shipped Open Images detector. centernet: the npm-shipped COCO CenterNet (MobileNetV3) on TensorFlow.js.'),
     runtime: z
-      .enum(['auto', 'cpu', 'cuda', 'tensorrt'])
+      .enum(['auto', 'cpu', 'cuda', 'tensorrt', 'wasm'])
       .default('auto')
-      .describe('Execution provider for ONNX backbones. auto: GPU when present, else CPU (falls back with a warning). For centernet: cuda/tensorrt/auto try tfjs-node-gpu, then tfjs-node, cpu tries tfjs-node; all fall back to WebAssembly.'),
+      .describe('Where the backbone runs. ONNX backbones (objectron is converted to ONNX at load): auto = GPU when present, else CPU (falls back with a warning). wasm: objectron on the WebAssembly TFLite interpreter (its fallback when the conversion fails; about 5x slower). For centernet: cuda/tensorrt/auto try tfjs-node-gpu, then tfjs-node, cpu tries tfjs-node; all fall back to WebAssembly.'),
     workers: z.number().int().min(0).max(64).default(0).describe('Scoring worker threads; 0 = one per CPU core.'),
     threshold: z.number().min(0).max(1).optional().describe("Override the model's own threshold (chosen from its target false-positive rate)."),
     batchSize: z.number().int().min(1).max(64).default(8).describe('Regions scored per backbone call.'),

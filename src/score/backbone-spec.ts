@@ -15,7 +15,7 @@ import type { TfjsPreference } from './tfjs-runtime.js';
 export type ExecutionProvider = 'cuda' | 'tensorrt' | 'cpu';
 
 export type BackboneSpec =
-  | { kind: 'objectron'; threads: number }
+  | { kind: 'objectron'; engine: 'onnxruntime' | 'tflite-wasm'; executionProviders: ExecutionProvider[]; threads: number }
   | { kind: 'onnx-mobilenetv2'; modelPath: string; executionProviders: ExecutionProvider[]; threads: number }
   | { kind: 'tfjs-centernet'; prefer: TfjsPreference; threads: number };
 
@@ -25,6 +25,7 @@ export const PULLED_MOBILENET = BACKBONE_CATALOGUE['mobilenetv2-12-int8'].source
 function providers(runtime: Config['model']['runtime']): ExecutionProvider[] {
   switch (runtime) {
     case 'cpu':
+    case 'wasm':
       return ['cpu'];
     case 'cuda':
       return ['cuda', 'cpu'];
@@ -49,13 +50,16 @@ function cudaProviderInstalled(): boolean {
 /** TensorFlow.js has no TensorRT path: both GPU settings ask for tfjs-node-gpu. */
 function tfjsPreference(runtime: Config['model']['runtime']): TfjsPreference {
   if (runtime === 'cpu') return 'node';
+  if (runtime === 'wasm') return 'wasm';
   return runtime === 'auto' ? 'auto' : 'gpu';
 }
 
 export function resolveBackboneSpec(model: Config['model'], dataDir: string, threads = 1): BackboneSpec {
   if (model.backbone === 'centernet') return { kind: 'tfjs-centernet', prefer: tfjsPreference(model.runtime), threads };
   const mobilenet = installedModelPath(dataDir, PULLED_MOBILENET);
-  if (model.backbone === 'objectron' || (model.backbone === 'auto' && !existsSync(mobilenet))) return { kind: 'objectron', threads };
+  if (model.backbone === 'objectron' || (model.backbone === 'auto' && !existsSync(mobilenet))) {
+    return { kind: 'objectron', engine: model.runtime === 'wasm' ? 'tflite-wasm' : 'onnxruntime', executionProviders: providers(model.runtime), threads };
+  }
   if (!existsSync(mobilenet)) {
     throw new CatwatchError('E_MODEL_MISSING', `backbone ${PULLED_MOBILENET} is not installed: run 'catwatch models pull ${PULLED_MOBILENET}' (add --from DIR on machines without internet)`);
   }

@@ -6,8 +6,8 @@ import type { BackboneSpec } from './backbone-spec.js';
 export async function createBackbone(spec: BackboneSpec, log: Logger): Promise<Backbone> {
   switch (spec.kind) {
     case 'objectron': {
-      const { createObjectronBackbone } = await import('./backbones/objectron-tflite.js');
-      return createObjectronBackbone({ log, numThreads: spec.threads });
+      const { createObjectronBackbone } = await import('./backbones/objectron-backbone.js');
+      return createObjectronBackbone({ log, engine: spec.engine, executionProviders: spec.executionProviders, numThreads: spec.threads });
     }
     case 'onnx-mobilenetv2': {
       const { createOnnxMobileNetV2Backbone } = await import('./backbones/onnx-mobilenetv2.js');

@@ -30,7 +30,7 @@ test('retraining never re-embeds an unchanged image (real backbone, real photos)
     { ref: `${files[0]}#aug:flip:0`, label: 1, kind: 'positive', subcategory: 'positive', group: 'g' },
     { ref: 'synthetic:7', label: 0, kind: 'synthetic', subcategory: 'synthetic', group: 's' },
   ];
-  const backbone = await createBackbone({ kind: 'objectron', threads: 1 }, silentLogger());
+  const backbone = await createBackbone({ kind: 'objectron', engine: 'onnxruntime', executionProviders: ['cpu'], threads: 1 }, silentLogger());
   let calls = 0;
   const embed = (images: RgbImage[]) => {
     calls += images.length;

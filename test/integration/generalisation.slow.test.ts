@@ -50,7 +50,7 @@ function items(): { train: DataItem[]; calibration: DataItem[]; test: DataItem[]
 
 test('trained with a whole cat source held out, the combined score is not worse than the prior on it, and confident prior rejections stay rejected', { skip: skipWithoutShared(), timeout: 600_000 }, async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'cw-generalise-'));
-  const pool = createScorePool({ spec: { kind: 'objectron', threads: 1 }, log: silentLogger(), workers: 0, batchSize: 8, queueMax: 4096 });
+  const pool = createScorePool({ spec: { kind: 'objectron', engine: 'onnxruntime', executionProviders: ['cpu'], threads: 1 }, log: silentLogger(), workers: 0, batchSize: 8, queueMax: 4096 });
   const info = await pool.start();
   const cache = openEmbeddingCache(dataDir);
   t.after(async () => {

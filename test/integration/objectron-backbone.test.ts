@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { createObjectronBackbone } from '../../src/score/backbones/objectron-tflite.js';
+import { createObjectronBackbone } from '../../src/score/backbones/objectron-backbone.js';
 import type { Backbone } from '../../src/model/backbone.js';
 import type { RgbImage } from '../../src/image/image.js';
 import { silentLogger } from '../../src/util/log.js';
@@ -41,7 +41,7 @@ test('objectron backbone: shapes, boxes, and a prior that separates cats from do
   ].map(loadRgb));
 
   assert.equal(backbone.id, 'objectron-ssd-mnv2-openimages@0.4.1675468480');
-  assert.equal(backbone.runtime, 'tflite-wasm');
+  assert.equal(backbone.runtime, 'onnxruntime-cpu');
   assert.equal(backbone.hasPrior, true);
   const catOut = await backbone.embed(cats);
   const otherOut = await backbone.embed(others);

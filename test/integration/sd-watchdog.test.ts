@@ -12,7 +12,7 @@ import { startNotifySocket } from '../helpers/notify-socket.js';
 import { pollUntil } from '../helpers/poll.js';
 
 test('a score pool answers its heartbeat while its workers run, and not after they stopped', async () => {
-  const pool = createScorePool({ spec: { kind: 'objectron', threads: 1 }, log: silentLogger(), workers: 1, batchSize: 4 });
+  const pool = createScorePool({ spec: { kind: 'objectron', engine: 'onnxruntime', executionProviders: ['cpu'], threads: 1 }, log: silentLogger(), workers: 1, batchSize: 4 });
   await pool.start();
   try {
     assert.equal(await pool.ping(5000), true);

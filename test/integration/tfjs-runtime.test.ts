@@ -1,17 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { pino } from 'pino';
 import { loadTfjs } from '../../src/score/tfjs-runtime.js';
 
-interface LogLine { level: number; msg: string; backend?: string; next?: string; reason?: string }
-
-/** A real pino logger whose JSON lines are kept in memory for the assertions. */
-function capturingLogger(): { log: pino.Logger; lines: LogLine[] } {
-  const lines: LogLine[] = [];
-  const log = pino({ level: 'debug' }, { write: (s: string) => void lines.push(JSON.parse(s) as LogLine) });
-  return { log, lines };
-}
+import { capturingLogger } from '../helpers/log-capture.js';
 
 function installed(pkg: string): boolean {
   try {
@@ -35,8 +27,8 @@ test('auto without tfjs-node falls back to WebAssembly and says why at info leve
   assert.deepEqual(Array.from(tf.add(tf.tensor1d([1, 2]), tf.tensor1d([3, 4])).dataSync()), [4, 6]);
   const skipped = lines.filter((l) => l.msg === 'tfjs runtime unavailable, falling back');
   assert.deepEqual(skipped.map((l) => [l.backend, l.next, l.level]), [['tfjs-node-gpu', 'tfjs-node', INFO], ['tfjs-node', 'tfjs-wasm', INFO]]);
-  assert.match(skipped[0].reason ?? '', /Cannot find package '@tensorflow\/tfjs-node-gpu'/);
-  assert.match(skipped[1].reason ?? '', /Cannot find package '@tensorflow\/tfjs-node'/);
+  assert.match(String(skipped[0].reason), /Cannot find package '@tensorflow\/tfjs-node-gpu'/);
+  assert.match(String(skipped[1].reason), /Cannot find package '@tensorflow\/tfjs-node'/);
   const chosen = lines.filter((l) => l.msg === 'tfjs runtime selected');
   assert.deepEqual(chosen.map((l) => [l.backend, l.level]), [['tfjs-wasm', INFO]]);
 });

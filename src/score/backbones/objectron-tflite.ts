@@ -1,49 +1,28 @@
 /**
- * The offline default backbone: the SSD-MobileNetV2 Open Images detector (24 classes, one of them Cat) that ships
- * inside `@mediapipe/objectron`, run by the WebAssembly TFLite interpreter of `@tensorflow/tfjs-tflite`.
+ * The objectron detector on the WebAssembly TFLite interpreter of `@tensorflow/tfjs-tflite`: the fallback when the
+ * ONNX conversion (objectron-onnx.ts) is refused or ONNX Runtime cannot load, and the reference the numerics test
+ * compares that conversion against.
  *
  * We call that package's Emscripten module (`wasm/tflite_web_api_cc_simd.js`) directly instead of its JS client:
  * the client only runs in a browser (it injects a <script> tag, reads `window.location`, fetches by URL), whereas
  * the Emscripten factory takes the .wasm bytes as `wasmBinary` and then needs no browser global at all — so no
  * globals are shimmed. The SIMD build without pthreads is used: the threaded builds need browser Web Workers
  * (`importScripts`, `self`), and catwatch parallelises by running one backbone per worker thread instead.
- *
- * The model has no post-processing op; the box decoding and anchors come from MediaPipe's own graph for this
- * model (objectron_solution_wasm_bin.wasm, ObjectDetectionOidV4Subgraph), ported in ssd-anchors.ts.
  */
 import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import type { Logger } from '../../util/log.js';
-import { resizeRgb } from '../../image/resize-rgb.js';
-import type { Backbone, BackboneOutput } from '../../model/backbone.js';
-import { BACKBONE_CATALOGUE } from '../../model/backbone-catalogue.js';
-import type { RgbImage } from '../../image/image.js';
-import { decodeSsdBox, generateSsdAnchors, type SsdAnchors } from './ssd-anchors.js';
+import {
+  OBJECTRON_ANCHORS, OBJECTRON_CLASSES, OBJECTRON_FEATURE_CHANNELS, OBJECTRON_FEATURE_TENSOR, OBJECTRON_INPUT_PX,
+  type ObjectronRaw, type ObjectronRunner,
+} from './objectron-assets.js';
 
-export interface ObjectronBackboneDeps {
-  log: Logger;
+export interface ObjectronTfliteDeps {
+  readonly model: Uint8Array;
+  readonly log: Logger;
   /** Passed to the TFLite interpreter; the non-threaded WebAssembly build runs on one thread whatever is asked. */
-  numThreads?: number;
+  readonly numThreads?: number;
 }
-
-const OBJECTRON_VERSION = '0.4.1675468480';
-const MODEL_FILE = 'object_detection_ssd_mobilenetv2_oidv4_fp16.tflite';
-const LABELS_FILE = 'object_detection_oidv4_labelmap.txt';
-const INPUT_SIZE = BACKBONE_CATALOGUE.objectron.inputPx;
-const NUM_ANCHORS = 1917;
-const TARGET_LABEL = 'Cat';
-/** Index of `FeatureExtractor/MobilenetV2/Conv_1/Relu6` (1x10x10x1280), the last MobileNetV2 feature map. */
-const FEATURE_TENSOR_INDEX = 213;
-const FEATURE_CHANNELS = 1280;
-
-/** Values of MediaPipe's ObjectDetectionOidV4Subgraph (SsdAnchorsCalculator / TensorsToDetectionsCalculator). */
-const ANCHORS = generateSsdAnchors({
-  inputWidth: INPUT_SIZE, inputHeight: INPUT_SIZE, minScale: 0.2, maxScale: 0.95, anchorOffsetX: 0.5, anchorOffsetY: 0.5,
-  strides: [16, 32, 64, 128, 256, 512], aspectRatios: [1, 2, 0.5, 3, 0.3333],
-  reduceBoxesInLowestLayer: true, interpolatedScaleAspectRatio: 1,
-});
-const BOX_SCALES = { x: 10, y: 10, w: 5, h: 5 };
 
 /** The subset of the Emscripten/embind API of tflite_web_api_cc that we use. */
 interface TensorInfo { readonly name: string; readonly shape: string; readonly dataType: string; data(): Float32Array; delete(): void }
@@ -60,17 +39,9 @@ interface TfliteModule {
 }
 type TfliteFactory = (opts: { wasmBinary: Uint8Array; print: (s: string) => void; printErr: (s: string) => void }) => Promise<TfliteModule>;
 
-/** Length of the embedding: 24 max-over-anchors class logits, the target box (x, y, w, h), pooled features. */
-const EMBEDDING_DIM = 24 + 4 + FEATURE_CHANNELS;
-
-export async function createObjectronBackbone(deps: ObjectronBackboneDeps): Promise<Backbone> {
-  const log = deps.log.child({ backbone: 'objectron' });
+export async function createObjectronTfliteRunner(deps: ObjectronTfliteDeps): Promise<ObjectronRunner> {
+  const { log } = deps;
   const require = createRequire(import.meta.url);
-  const { model, labels } = await readPackedModel(dirname(require.resolve('@mediapipe/objectron/package.json')));
-  const targetClass = labels.indexOf(TARGET_LABEL);
-  if (labels.length !== 24 || targetClass < 0) {
-    throw new Error(`unexpected label map in @mediapipe/objectron (want 24 labels with '${TARGET_LABEL}'): ${labels.join(',')}`);
-  }
   const wasmJs = require.resolve('@tensorflow/tfjs-tflite/wasm/tflite_web_api_cc_simd.js');
   const factory = require(wasmJs) as TfliteFactory;
   const tflite = await factory({
@@ -78,7 +49,7 @@ export async function createObjectronBackbone(deps: ObjectronBackboneDeps): Prom
     print: (line) => log.debug({ line }, 'tflite runtime message'),
     printErr: (line) => log.debug({ line }, 'tflite runtime message'),
   });
-  const patched = withExtraOutput(model, FEATURE_TENSOR_INDEX);
+  const patched = withExtraOutput(deps.model, OBJECTRON_FEATURE_TENSOR);
   const modelPtr = tflite._malloc(patched.length);
   tflite.HEAPU8.set(patched, modelPtr);
   const created = tflite.TFLiteWebModelRunner.CreateFromBufferAndOptions(modelPtr, patched.length, {
@@ -91,74 +62,37 @@ export async function createObjectronBackbone(deps: ObjectronBackboneDeps): Prom
   const runner = created.value();
   const [input] = toArray(runner.GetInputs());
   const [boxesOut, logitsOut, featuresOut] = toArray(runner.GetOutputs());
-  checkShape(input, `1,${INPUT_SIZE},${INPUT_SIZE},3`);
-  checkShape(boxesOut, `1,${NUM_ANCHORS},4`);
-  checkShape(logitsOut, `1,${NUM_ANCHORS},${labels.length}`);
-  checkShape(featuresOut, `1,10,10,${FEATURE_CHANNELS}`);
-  let closed = false;
-  log.info({ modelBytes: model.length, targetClass, numThreads: deps.numThreads ?? 1 }, 'backbone loaded');
+  checkShape(input, `1,${OBJECTRON_INPUT_PX},${OBJECTRON_INPUT_PX},3`);
+  checkShape(boxesOut, `1,${OBJECTRON_ANCHORS},4`);
+  checkShape(logitsOut, `1,${OBJECTRON_ANCHORS},${OBJECTRON_CLASSES}`);
+  checkShape(featuresOut, `1,10,10,${OBJECTRON_FEATURE_CHANNELS}`);
 
-  function embedOne(img: RgbImage): BackboneOutput {
-    const px = img.width === INPUT_SIZE && img.height === INPUT_SIZE ? img.data : resizeRgb(img, INPUT_SIZE, INPUT_SIZE).data;
+  function runOne(px: Uint8Array): ObjectronRaw {
     // data() views are taken after each call because a growing wasm heap detaches older views.
     const x = input.data();
     for (let i = 0; i < x.length; i++) x[i] = px[i] / 127.5 - 1;
     if (!runner.Infer()) throw new Error('TFLite inference failed on the objectron detector');
-    return summarise(logitsOut.data(), boxesOut.data(), featuresOut.data(), labels.length, targetClass, ANCHORS);
+    return { boxes: boxesOut.data().slice(), logits: logitsOut.data().slice(), features: averagePool(featuresOut.data()) };
   }
 
   return {
-    id: `${BACKBONE_CATALOGUE.objectron.idPrefix}${OBJECTRON_VERSION}`,
     runtime: 'tflite-wasm',
-    embeddingDim: EMBEDDING_DIM,
-    hasPrior: true,
-    async embed(images) {
-      if (closed) throw new Error('objectron backbone used after close()');
-      // Synchronous on purpose: the one interpreter is never shared across an await, so concurrent calls are safe.
-      return images.map(embedOne);
-    },
+    // Synchronous on purpose: the one interpreter is never shared across an await, so concurrent calls are safe.
+    run: async (pixels) => pixels.map(runOne),
     async close() {
-      if (closed) return;
-      closed = true;
       for (const t of [input, boxesOut, logitsOut, featuresOut]) t.delete();
       runner.delete();
       tflite._free(modelPtr);
-      log.info('backbone closed');
     },
   };
 }
 
-/** Max-over-anchors logits per class, the best target anchor's box, and the global-average-pooled feature map. */
-function summarise(logits: Float32Array, boxes: Float32Array, features: Float32Array, numClasses: number,
-  targetClass: number, anchors: SsdAnchors): BackboneOutput {
-  const embedding = new Float32Array(EMBEDDING_DIM);
-  embedding.fill(-Infinity, 0, numClasses);
-  let best = 0;
-  for (let a = 0, o = 0; a < anchors.count; a++, o += numClasses) {
-    for (let c = 0; c < numClasses; c++) if (logits[o + c] > embedding[c]) embedding[c] = logits[o + c];
-    if (logits[o + targetClass] > logits[best * numClasses + targetClass]) best = a;
-  }
-  const box = decodeSsdBox(boxes, anchors, best, BOX_SCALES);
-  embedding.set([box.x, box.y, box.w, box.h], numClasses);
-  const cells = features.length / FEATURE_CHANNELS;
-  const base = numClasses + 4;
-  for (let i = 0; i < features.length; i++) embedding[base + (i % FEATURE_CHANNELS)] += features[i] / cells;
-  return { embedding, prior: 1 / (1 + Math.exp(-embedding[targetClass])), box };
-}
-
-/** Reads the detector and its label map out of the package's Emscripten file bundle, located by its loader. */
-async function readPackedModel(pkgDir: string): Promise<{ model: Uint8Array; labels: string[] }> {
-  const loader = await readFile(join(pkgDir, 'objectron_solution_packed_assets_loader.js'), 'utf8');
-  const range = (file: string): [number, number] => {
-    const m = new RegExp(`"filename":\\s*"[^"]*/${file.replace(/\./g, '\\.')}",\\s*"start":\\s*(\\d+),\\s*"end":\\s*(\\d+)`).exec(loader);
-    if (!m) throw new Error(`${file} not listed in @mediapipe/objectron's packed assets (package version changed?)`);
-    return [Number(m[1]), Number(m[2])];
-  };
-  const bundle = await readFile(join(pkgDir, 'objectron_solution_packed_assets.data'));
-  const model = bundle.subarray(...range(MODEL_FILE));
-  if (model.toString('latin1', 4, 8) !== 'TFL3') throw new Error(`${MODEL_FILE} in @mediapipe/objectron is not a TFLite model`);
-  const labels = bundle.subarray(...range(LABELS_FILE)).toString('utf8').split('\n').filter((l) => l.length > 0);
-  return { model, labels };
+/** Mean over the 10×10 cells of the NHWC feature map, per channel. */
+function averagePool(features: Float32Array): Float32Array {
+  const pooled = new Float32Array(OBJECTRON_FEATURE_CHANNELS);
+  const cells = features.length / OBJECTRON_FEATURE_CHANNELS;
+  for (let i = 0; i < features.length; i++) pooled[i % OBJECTRON_FEATURE_CHANNELS] += features[i] / cells;
+  return pooled;
 }
 
 /**
