@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 interface Bench { name: string; summary: string; /** Runs only when named: it writes files, it measures nothing. */ onlyWhenNamed?: boolean }
 
 const BENCHES: readonly Bench[] = [
+  { name: 'backbone-cost', summary: 'per-region cost of every backbone/runtime (one thread, batch 1/4/8) and regions/s of the scoring pool' },
   { name: 'objectron-prior', summary: 'speed and zero-shot Cat prior of the npm-shipped Open Images detector' },
   { name: 'onnx-prior', summary: 'speed and zero-shot ImageNet cat prior of MobileNetV2 int8 (ONNX Runtime)' },
   { name: 'tfjs-prior', summary: 'speed and zero-shot COCO cat prior of CenterNet MobileNetV3 (TensorFlow.js) per input size' },
