@@ -30,13 +30,20 @@ const region = z.strictObject({
   h: z.number().gt(0).max(1).describe('Height, as a fraction of the frame height.'),
 });
 
+const point = z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)]);
+const polygon = z.strictObject({
+  points: z.array(point).min(3).max(100).describe('Corners [x, y], as fractions of the frame width and height, in drawing order.'),
+});
+
 const motionSchema = z
   .strictObject({
     enabled: z.boolean().default(true).describe('Score only regions with motion (plus a periodic full frame). Off: score every frame whole.'),
-    threshold: z.number().int().min(1).max(255).default(25).describe('Grey-level difference (0-255) from the running average that counts as motion.'),
+    threshold: z.number().int().min(1).max(255).default(25).describe('Grey-level difference (0-255, after contrast normalisation) from the background that counts as motion.'),
     minAreaFraction: z.number().min(0).max(1).default(0.002).describe('Ignore motion boxes smaller than this fraction of the frame.'),
     fullFrameIntervalS: z.number().min(1).default(5).describe('Score the full frame at least this often, so a motionless target is not missed.'),
-    masks: z.array(region).default([]).describe('Regions where motion is ignored (timestamps, trees).'),
+    improveContrast: z.boolean().default(true).describe('Stretch each frame\'s grey levels (4th-96th percentile, averaged over 50 frames) so dark scenes keep their sensitivity.'),
+    lightingChangeFraction: z.number().gt(0).max(1).default(0.6).describe('When more of the unmasked frame than this changes at once (a flash, the IR switch, clouds), the detector recalibrates: no regions are scored until the background is relearnt.'),
+    masks: z.array(z.union([region, polygon])).default([]).describe('Where motion is ignored (timestamps, trees): rectangles {x, y, w, h} or polygons {points: [[x, y], ...]}.'),
   })
   .describe('Motion gating: cheap frame differencing decides what gets scored.');
 
