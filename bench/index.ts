@@ -19,6 +19,7 @@ const BENCHES: readonly Bench[] = [
   { name: 'objectron-prior', summary: 'speed and zero-shot Cat prior of the npm-shipped Open Images detector' },
   { name: 'onnx-prior', summary: 'speed and zero-shot ImageNet cat prior of MobileNetV2 int8 (ONNX Runtime)' },
   { name: 'tfjs-prior', summary: 'speed and zero-shot COCO cat prior of CenterNet MobileNetV3 (TensorFlow.js) per input size' },
+  { name: 'motion-vs-frigate', summary: 'catwatch motion gating vs a re-implementation of Frigate\'s detector on the shared clips plus a flash, IR switch and shadow: ms/frame, model calls, cat-box recall' },
   { name: 'motion', summary: 'motion detection cost per 640x360 frame, static and moving' },
   { name: 'head-training', summary: 'time to train the head (logistic and MLP) on synthetic 1280-d data' },
   { name: 'bundle-model', onlyWhenNamed: true, summary: 'rebuilds models/<backbone>/ (head, manifest, shipped dataset) from ../shared/data/dev: -- --backbone objectron|mobilenetv2-12-int8|centernet' },

@@ -35,41 +35,51 @@ export function dilate(mask: Uint8Array, out: Uint8Array, tmp: Uint8Array, width
 }
 
 /**
- * Bounding boxes of 8-connected blobs of set pixels, by flood fill. `mask` is consumed (filled pixels are
- * cleared); `stack` needs room for width * height indices.
+ * Bounding boxes of 8-connected blobs of set pixels, by run-length labelling: each row's runs of set pixels are
+ * joined (union-find) with the runs of the row above that touch them, diagonals included. Work grows with the number
+ * of runs, not of pixels, so a frame-wide blob costs about what a small one does. `mask` is left as it was.
  */
-export function blobBoxes(mask: Uint8Array, stack: Int32Array, width: number, height: number): PixelBox[] {
-  const boxes: PixelBox[] = [];
-  for (let start = 0; start < mask.length; start += 1) {
-    if (mask[start] === 0) continue;
-    const box: PixelBox = { x0: width, y0: height, x1: -1, y1: -1, pixels: 0 };
-    let top = 0;
-    stack[top++] = start;
-    mask[start] = 0;
-    while (top > 0) {
-      const i = stack[--top];
-      const x = i % width;
-      const y = (i - x) / width;
-      box.pixels += 1;
-      if (x < box.x0) box.x0 = x;
-      if (x > box.x1) box.x1 = x;
-      if (y < box.y0) box.y0 = y;
-      if (y > box.y1) box.y1 = y;
-      for (let dy = -1; dy <= 1; dy += 1) {
-        const ny = y + dy;
-        if (ny < 0 || ny >= height) continue;
-        for (let dx = -1; dx <= 1; dx += 1) {
-          const nx = x + dx;
-          if (nx < 0 || nx >= width) continue;
-          const j = ny * width + nx;
-          if (mask[j] !== 0) {
-            mask[j] = 0;
-            stack[top++] = j;
-          }
-        }
+export function blobBoxes(mask: Uint8Array, width: number, height: number): PixelBox[] {
+  const runs: number[] = []; // per run: y, x0, x1 (inclusive)
+  const parent: number[] = [];
+  const find = (r: number): number => {
+    while (parent[r] !== r) r = parent[r] = parent[parent[r]];
+    return r;
+  };
+  let previousStart = 0;
+  for (let y = 0; y < height; y += 1) {
+    const rowStart = runs.length / 3;
+    let above = previousStart;
+    for (let x = 0; x < width; x += 1) {
+      if (mask[y * width + x] === 0) continue;
+      const x0 = x;
+      while (x + 1 < width && mask[y * width + x + 1] !== 0) x += 1;
+      const run = runs.length / 3;
+      runs.push(y, x0, x);
+      parent.push(run);
+      // Runs of the row above that overlap [x0 - 1, x + 1] belong to the same blob.
+      while (above < rowStart && runs[above * 3 + 2] < x0 - 1) above += 1;
+      for (let a = above; a < rowStart && runs[a * 3 + 1] <= x + 1; a += 1) {
+        const ra = find(a);
+        const rb = find(run);
+        if (ra !== rb) parent[rb] = ra;
       }
     }
-    boxes.push(box);
+    previousStart = rowStart;
   }
-  return boxes;
+  const byRoot = new Map<number, PixelBox>();
+  for (let r = 0; r < parent.length; r += 1) {
+    const [y, x0, x1] = [runs[r * 3], runs[r * 3 + 1], runs[r * 3 + 2]];
+    const root = find(r);
+    const box = byRoot.get(root);
+    if (!box) byRoot.set(root, { x0, y0: y, x1, y1: y, pixels: x1 - x0 + 1 });
+    else {
+      box.x0 = Math.min(box.x0, x0);
+      box.x1 = Math.max(box.x1, x1);
+      box.y0 = Math.min(box.y0, y);
+      box.y1 = Math.max(box.y1, y);
+      box.pixels += x1 - x0 + 1;
+    }
+  }
+  return [...byRoot.values()];
 }

@@ -6,6 +6,7 @@
  *
  * - Lighting: when more than `lightingChangeFraction` of the frame changes at once (a flash, the IR switch, clouds)
  *   the detector calibrates: it relearns the background fast and asks for no region until the change is under 5%.
+ *   A "lighting change" that lasts over 2 s is something big moving instead: then the full frame is scored.
  *   A large blob whose texture still correlates with the background (a shadow, a patch of sun) is dropped and
  *   learnt at once (lighting-change.ts) — Frigate scores those.
  * - A cat that stops: the background learns slowly (1% per frame), and nothing where motion is until motion has
@@ -51,12 +52,22 @@ const PERSISTENT_MOTION_FRAMES = 10;
 /** Calibration ends once less than this fraction of the frame changes, in at most CALIBRATED_MAX_BOXES boxes. */
 const CALIBRATED_FRACTION = 0.05;
 const CALIBRATED_MAX_BOXES = 4;
+/**
+ * A "lighting change" that lasts longer than this is something big moving (a cat close to the lens, a camera being
+ * moved): the full frame is scored on every frame until it ends, where Frigate would score nothing.
+ */
+const SUSTAINED_CHANGE_MS = 2000;
 /** Blobs at least this fraction of the frame are checked for being a change of light. */
 const LIGHTING_MIN_FRACTION = 0.02;
 const DILATE_RADIUS = 2;
 /** Boxes closer than this (fraction of the frame) are one object. */
 const MERGE_GAP = 0.03;
 const REGION_OPTIONS: RegionOptions = { marginFraction: 0.2, minSideFraction: 0.25, maxRegions: 4 };
+
+/** The regions catwatch would score for these motion boxes (the benchmark feeds other detectors' boxes through it). */
+export function motionRegions(boxes: readonly NormBox[], width: number, height: number): NormBox[] {
+  return boxes.length > 0 ? regionsForBoxes(mergeNearbyBoxes(boxes, MERGE_GAP), width, height, REGION_OPTIONS) : [];
+}
 
 interface Buffers {
   readonly sw: number;
@@ -68,7 +79,6 @@ interface Buffers {
   readonly changed: Uint8Array;
   readonly dilated: Uint8Array;
   readonly dilateTmp: Uint8Array;
-  readonly stack: Int32Array;
   readonly masked: Uint8Array;
   readonly unmaskedPixels: number;
 }
@@ -82,6 +92,7 @@ export function createMotionDetector(deps: MotionDetectorDeps): MotionDetector {
   const fullFrameIntervalMs = config.fullFrameIntervalS * 1000;
   let initialised = false;
   let calibrating = false;
+  let calibratingSinceMs = 0;
   let motionFrames = 0;
   let lastFullFrameMs = 0;
 
@@ -101,13 +112,18 @@ export function createMotionDetector(deps: MotionDetectorDeps): MotionDetector {
         return { motionBoxes: [], regions: [], fullFrame: true, calibrating };
       }
       const found = findMotion(buffers, config.threshold / gain, config.minAreaFraction);
-      if (found.changedFraction > config.lightingChangeFraction) calibrating = true;
-      else if (calibrating && found.changedFraction < CALIBRATED_FRACTION && found.boxes.length <= CALIBRATED_MAX_BOXES) calibrating = false;
+      if (found.changedFraction > config.lightingChangeFraction) {
+        if (!calibrating) calibratingSinceMs = nowMs;
+        calibrating = true;
+      } else if (calibrating && found.changedFraction < CALIBRATED_FRACTION && found.boxes.length <= CALIBRATED_MAX_BOXES) {
+        calibrating = false;
+      }
       motionFrames = found.boxes.length > 0 ? motionFrames + 1 : 0;
       learnBackground(buffers, found.lighting, calibrating ? CALIBRATING_ALPHA : BACKGROUND_ALPHA, !calibrating && motionFrames > 0 && motionFrames < PERSISTENT_MOTION_FRAMES);
-      const fullFrame = nowMs - lastFullFrameMs >= fullFrameIntervalMs || nowMs < lastFullFrameMs;
+      const sustained = calibrating && nowMs - calibratingSinceMs >= SUSTAINED_CHANGE_MS;
+      const fullFrame = sustained || nowMs - lastFullFrameMs >= fullFrameIntervalMs || nowMs < lastFullFrameMs;
       if (fullFrame) lastFullFrameMs = nowMs;
-      const regions = !calibrating && found.boxes.length > 0 ? regionsForBoxes(found.boxes, width, height, REGION_OPTIONS) : [];
+      const regions = calibrating ? [] : motionRegions(found.boxes, width, height);
       return { motionBoxes: found.boxes, regions, fullFrame, calibrating };
     },
     reset() {
@@ -128,7 +144,7 @@ function allocate(config: MotionConfig, width: number, height: number): Buffers 
   return {
     sw, sh, masked, unmaskedPixels: Math.max(1, unmaskedPixels),
     grey: new Uint8Array(n), blurred: new Uint8Array(n), blurTmp: new Uint16Array(n), background: new Float32Array(n),
-    changed: new Uint8Array(n), dilated: new Uint8Array(n), dilateTmp: new Uint8Array(n), stack: new Int32Array(n),
+    changed: new Uint8Array(n), dilated: new Uint8Array(n), dilateTmp: new Uint8Array(n),
   };
 }
 
@@ -145,18 +161,21 @@ function findMotion(b: Buffers, threshold: number, minAreaFraction: number): Fou
   const { sw, sh, blurred, background, changed, masked } = b;
   let count = 0;
   for (let i = 0; i < changed.length; i += 1) {
-    const d = Math.abs(blurred[i] - background[i]);
-    const hit = d > threshold && masked[i] === 0 ? 1 : 0;
+    const d = blurred[i] - background[i];
+    const hit = (d > threshold || d < -threshold) && masked[i] === 0 ? 1 : 0;
     changed[i] = hit;
     count += hit;
   }
   const changedFraction = count / b.unmaskedPixels;
-  if (count === 0) return { boxes: [], changedFraction, lighting: [] };
+  if (count === 0) {
+    b.dilated.fill(0);
+    return { boxes: [], changedFraction, lighting: [] };
+  }
   dilate(changed, b.dilated, b.dilateTmp, sw, sh, DILATE_RADIUS);
   const minPixels = minAreaFraction * sw * sh;
   const objects: NormBox[] = [];
   const lighting: PixelBox[] = [];
-  for (const blob of blobBoxes(b.dilated, b.stack, sw, sh)) {
+  for (const blob of blobBoxes(b.dilated, sw, sh)) {
     if (blob.pixels < minPixels) continue;
     const large = blob.pixels >= LIGHTING_MIN_FRACTION * b.unmaskedPixels;
     if (large && changeCorrelation(blurred, background, changed, blob, sw) >= LIGHTING_CORRELATION) lighting.push(blob);

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RgbImage } from '../../src/image/image.js';
 import { createMotionDetector } from '../../src/motion/motion-detector.js';
+import { blobBoxes } from '../../src/motion/binary-blobs.js';
 import { contains, frame, H, motionConfig, W } from '../helpers/synthetic-frames.js';
 
 test('static scene with sensor noise: no motion boxes', () => {
@@ -95,4 +96,25 @@ test('motion disabled: every frame is a full frame', () => {
 test('a frame of the wrong size is refused', () => {
   const detector = createMotionDetector({ config: motionConfig(), width: W, height: H });
   assert.throws(() => detector.detect({ data: new Uint8Array(320 * 180 * 3), width: 320, height: 180 }, 0), RangeError);
+});
+
+test('blob boxes: 8-connected (diagonals join), a U shape is one blob, apart is apart, the mask is left as it was', () => {
+  const rows = [
+    '#....##...',
+    '.#...##...',
+    '..#.......',
+    '......#.#.',
+    '......#.#.',
+    '......###.',
+  ];
+  const width = rows[0].length;
+  const mask = Uint8Array.from(rows.join('').split('').map((c) => (c === '#' ? 1 : 0)));
+  const before = mask.slice();
+  const boxes = blobBoxes(mask, width, rows.length).sort((a, b) => a.y0 - b.y0 || a.x0 - b.x0);
+  assert.deepEqual(boxes, [
+    { x0: 0, y0: 0, x1: 2, y1: 2, pixels: 3 },
+    { x0: 5, y0: 0, x1: 6, y1: 1, pixels: 4 },
+    { x0: 6, y0: 3, x1: 8, y1: 5, pixels: 7 },
+  ]);
+  assert.deepEqual(mask, before);
 });
