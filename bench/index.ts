@@ -20,12 +20,13 @@ const BENCHES: readonly Bench[] = [
   { name: 'onnx-prior', summary: 'speed and zero-shot ImageNet cat prior of MobileNetV2 int8 (ONNX Runtime)' },
   { name: 'tfjs-prior', summary: 'speed and zero-shot COCO cat prior of CenterNet MobileNetV3 (TensorFlow.js) per input size' },
   { name: 'motion-vs-frigate', summary: 'catwatch motion gating vs a re-implementation of Frigate\'s detector on the shared clips plus a flash, IR switch and shadow: ms/frame, model calls, cat-box recall' },
+  { name: 'framing', summary: 'full frame stretched / letterboxed / 2 tiles, and motion-region margins 1.4x-2x: cat and no-cat frames at the threshold, on the shared clips' },
   { name: 'motion', summary: 'motion detection cost per 640x360 frame, static and moving' },
   { name: 'head-training', summary: 'time to train the head (logistic and MLP) on synthetic 1280-d data' },
   { name: 'bundle-model', onlyWhenNamed: true, summary: 'rebuilds models/<backbone>/ (head, manifest, shipped dataset) from ../shared/data/dev: -- --backbone objectron|mobilenetv2-12-int8|centernet' },
   { name: 'generalisation', summary: 'leave-one-source-out study of prior / head / combined per backbone; writes bench/results/generalisation.md and the README table' },
   { name: 'mining-rounds', summary: 'run → mine → label → retrain → replay, 3 rounds on the shared clips: false events per camera-hour, cat-event recall (-- --smoke: one short round)' },
-  { name: 'pipeline', summary: 'catwatch run with 1, 4, 16 RTSP cameras of 640x360 @ 5 fps, motion gating on/off: fps, regions/s, latency, CPU' },
+  { name: 'pipeline', summary: 'catwatch run with 1, 4, 16, 32 RTSP cameras of 640x360 @ 5 fps, motion gating on/off: fps, regions/s, latency, CPU' },
 ];
 
 function runScript(bench: Bench, args: readonly string[]): Promise<number> {

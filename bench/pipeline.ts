@@ -4,7 +4,7 @@
  * in which a cat walks in and out (test/fixtures/demo-cat.mp4), so decode, motion, scoring and events all work.
  * Reports, per configuration, after a warm-up: frames/s decoded, regions/s scored, frames dropped, p50/p95 latency
  * from frame capture to the scored result (events are published in the same tick), and CPU% of catwatch plus its
- * ffmpeg children, per camera. Usage: node dist/bench/pipeline.js [--cameras 1,4,16] [--seconds 30]
+ * ffmpeg children, per camera. Usage: node dist/bench/pipeline.js [--cameras 1,4,16,32] [--seconds 30]
  *   [--backbone objectron|mobilenetv2-12-int8] [--data-dir DIR (with the pulled backbone for mobilenet)]
  */
 import { readFileSync, readdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -21,7 +21,7 @@ import type { StatsPayload } from '../src/publish/topics.js';
 
 const { values } = parseArgs({
   options: {
-    cameras: { type: 'string', default: '1,4,16' },
+    cameras: { type: 'string', default: '1,4,16,32' },
     seconds: { type: 'string', default: '30' },
     warmup: { type: 'string', default: '15' },
     backbone: { type: 'string', default: 'objectron' },

@@ -64,9 +64,12 @@ const DILATE_RADIUS = 2;
 const MERGE_GAP = 0.03;
 const REGION_OPTIONS: RegionOptions = { marginFraction: 0.2, minSideFraction: 0.25, maxRegions: 4 };
 
-/** The regions catwatch would score for these motion boxes (the benchmark feeds other detectors' boxes through it). */
-export function motionRegions(boxes: readonly NormBox[], width: number, height: number): NormBox[] {
-  return boxes.length > 0 ? regionsForBoxes(mergeNearbyBoxes(boxes, MERGE_GAP), width, height, REGION_OPTIONS) : [];
+/**
+ * The regions catwatch would score for these motion boxes (the benchmarks feed other detectors' boxes, and other
+ * margins, through it).
+ */
+export function motionRegions(boxes: readonly NormBox[], width: number, height: number, marginFraction = REGION_OPTIONS.marginFraction): NormBox[] {
+  return boxes.length > 0 ? regionsForBoxes(mergeNearbyBoxes(boxes, MERGE_GAP), width, height, { ...REGION_OPTIONS, marginFraction }) : [];
 }
 
 interface Buffers {
