@@ -74,7 +74,12 @@ function pipeline({ deps, store, bus, runner }: Wiring): { stages: Array<Stage<C
     onTransition: (p) => {
       bus.emit('event-published', { camera: p.camera, type: p.type });
       mine.observeEvent(p);
-      history.record(eventRecord(p));
+      // The history is a convenience: a full disk must not stop the event itself (it is in the outbox already).
+      try {
+        history.record(eventRecord(p));
+      } catch (err) {
+        log.warn({ err: (err as Error).message, event: p.id }, 'event history not kept');
+      }
     },
     onSnapshot: (id, jpeg) => void history.saveSnapshot(id, jpeg).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'event snapshot not kept')),
   });
@@ -87,9 +92,9 @@ function pipeline({ deps, store, bus, runner }: Wiring): { stages: Array<Stage<C
   const trainer = createTrainSupervisor({ config, configPath: deps.configPath, cliPath: deps.cliPath, db, log, onState: (state) => bus.emit('train-state', state), onProgress: trainFeed.progress });
   publisher.onCommand(publisher.topics.trainSet, () => trainer.request('mqtt train/set'));
   const modelVersion = (): string | undefined => scheduler.model()?.version;
-  const health = createHealth({ config, cameraStats: () => cameras.stats(), modelVersion });
+  const health = createHealth({ config, cameraStats: () => cameras.stats(), modelVersion, storageError: () => outbox.storageError() });
   const stats = createStatsReporter({ config, publisher, outbox, pool, log, cameraStats: () => cameras.stats(), scoreStats: (c) => scheduler.stats(c), modelVersion: () => modelVersion() ?? 'none' });
-  const metrics = createMetrics({ cameraStats: () => cameras.stats(), droppedFrames: (c) => scheduler.stats(c).dropped, outboxDepth: () => outbox.depth(), camerasUp: () => health.camerasUp(), stages: () => runner.reports() });
+  const metrics = createMetrics({ cameraStats: () => cameras.stats(), droppedFrames: (c) => scheduler.stats(c).dropped, outboxDepth: () => outbox.depth(), camerasUp: () => health.camerasUp(), stages: () => runner.reports(), commandsRefused: () => publisher.commandsRefused() });
   const status = createStatus({ version: packageVersion(), stages: () => runner.reports(), phase: () => runner.phase(), cameraStats: () => cameras.stats(), camerasUp: () => health.camerasUp(), modelVersion, configHistory: store.history, publisher, cameraThresholds: thresholds.report });
   const availability = createCameraAvailability({ config, publisher, camerasUp: () => health.camerasUp(), log });
   const discovery = createDiscoveryStage({ config, publisher, version: packageVersion() });

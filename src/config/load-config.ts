@@ -9,6 +9,7 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { CatwatchError } from '../util/errors.js';
 import { configSchema, type Config } from './schema.js';
+import { resolveSecretRefs } from './secret-refs.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/catwatch/catwatch.yml';
 export const FALLBACK_CONFIG_PATH = 'config/catwatch.yml';
@@ -54,11 +55,19 @@ export function formatConfigPath(path: ReadonlyArray<PropertyKey>): string {
   return out === '' ? '(top level)' : out;
 }
 
+/**
+ * An unknown key as it may be shown: a real misspelling is a short name; anything else is most likely a broken line
+ * whose text (a URL with its password) ended up as a key, so it is not echoed.
+ */
+function shownKey(key: string): string {
+  return /^[A-Za-z0-9_-]{1,64}$/.test(key) ? key : `(a key of ${key.length} characters that is not a name)`;
+}
+
 function issueLines(issues: readonly z.core.$ZodIssue[]): string[] {
   const lines: string[] = [];
   for (const issue of issues) {
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) lines.push(`${formatConfigPath([...issue.path, key])}: unknown key (check the spelling)`);
+      for (const key of issue.keys) lines.push(`${formatConfigPath([...issue.path, shownKey(key)])}: unknown key (check the spelling)`);
     } else {
       lines.push(`${formatConfigPath(issue.path)}: ${issue.message.replace(/^Invalid input: /, '')}`);
     }
@@ -70,7 +79,7 @@ function issueLines(issues: readonly z.core.$ZodIssue[]): string[] {
 export function parseConfig(raw: unknown, options: { baseDir: string; env?: NodeJS.ProcessEnv; source?: string }): Config {
   const env = options.env ?? process.env;
   const obj: Record<string, unknown> =
-    raw === null || raw === undefined ? {} : typeof raw === 'object' && !Array.isArray(raw) ? { ...(raw as Record<string, unknown>) } : (() => {
+    raw === null || raw === undefined ? {} : typeof raw === 'object' && !Array.isArray(raw) ? { ...(resolveSecretRefs(raw, env, options.source ?? 'config') as Record<string, unknown>) } : (() => {
       throw new CatwatchError('E_CONFIG_INVALID', `${options.source ?? 'config'}: the top level must be a mapping of keys`);
     })();
   if (obj.mqtt && typeof obj.mqtt === 'object') obj.mqtt = { ...(obj.mqtt as Record<string, unknown>) };
@@ -93,12 +102,51 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): 
   } catch (err) {
     throw new CatwatchError('E_CONFIG_NOT_FOUND', `cannot read config file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  return parseConfigText(text, path, env);
+}
+
+/** The config file's text → Config; `path` names it in errors and anchors its relative paths. */
+export function parseConfigText(text: string, path: string, env: NodeJS.ProcessEnv = process.env): Config {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true, logLevel: 'error' });
   if (doc.errors.length > 0) {
     // Only the first line of each error (what and where): the rest quotes the file, which may hold a password.
-    throw new CatwatchError('E_CONFIG_PARSE', `${path} is not valid YAML`, { details: doc.errors.map((e) => redactUrl(e.message.split('\n')[0].replace(/:$/, ''))) });
+    throw new CatwatchError('E_CONFIG_PARSE', `${path} is not valid YAML`, { details: doc.errors.map((e) => yamlErrorLine(e.message)) });
   }
-  return parseConfig(doc.toJS(), { baseDir: dirname(resolve(path)), env, source: path });
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    // e.g. an alias bomb ("billion laughs") or an alias to nothing: the YAML parses but cannot be expanded.
+    throw new CatwatchError('E_CONFIG_PARSE', `${path} is not usable YAML: ${redactUrl(String((err as Error).message).split('\n')[0])}`);
+  }
+  assertPlainTree(raw, path);
+  return parseConfig(raw, { baseDir: dirname(resolve(path)), env, source: path });
+}
+
+/**
+ * The first line of a YAML error (what and where), with any quoted source text that is not a plain word left out:
+ * the parser quotes the offending token, and on a broken line that token may be a URL with its password.
+ */
+function yamlErrorLine(message: string): string {
+  const first = message.split('\n')[0].replace(/:$/, '');
+  return redactUrl(first.replace(/"((?:[^"\\]|\\.)*)"/g, (quoted, inner: string) => (/^[\[\]{}:,?|>&*!%#.-]{0,4}$/.test(inner) ? quoted : '(source text not shown)')));
+}
+
+/** Deeper than any real config: what lies below is a recursive alias or an attack, never a setting. */
+const MAX_CONFIG_DEPTH = 32;
+
+/** Refuses a document that refers to itself (`a: &a [*a]`) or nests absurdly deep, before anything walks it. */
+function assertPlainTree(raw: unknown, path: string): void {
+  const ancestors = new Set<object>();
+  const visit = (value: unknown, depth: number): void => {
+    if (!value || typeof value !== 'object') return;
+    if (ancestors.has(value)) throw new CatwatchError('E_CONFIG_PARSE', `${path} is not usable YAML: an alias refers to a node that contains it`);
+    if (depth > MAX_CONFIG_DEPTH) throw new CatwatchError('E_CONFIG_PARSE', `${path} is not usable YAML: nested deeper than ${MAX_CONFIG_DEPTH} levels`);
+    ancestors.add(value);
+    for (const child of value instanceof Map ? value.values() : Object.values(value)) visit(child, depth + 1);
+    ancestors.delete(value);
+  };
+  visit(raw, 0);
 }
 
 function resolvePaths(config: Config, baseDir: string): Config {

@@ -6,6 +6,7 @@
 import { isLoopbackName } from '../util/loopback.js';
 import { anonymousMayPublish, type BrokerAcl } from './broker-acl.js';
 import { bounded } from './command-gate.js';
+import { limitPacketSize, MAX_PACKET_BYTES } from './packet-size-limit.js';
 import { createServer, type Server } from 'node:net';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { Aedes } from 'aedes';
@@ -33,6 +34,9 @@ export interface EmbeddedBroker {
   url(): string;
 }
 
+/** Bounds on what clients other than the service may hold in the broker's memory. */
+export const BROKER_LIMITS = Object.freeze({ maxClients: 100, maxRetainedTopics: 1000, maxRetainedBytes: 16 * 2 ** 20 });
+
 function sameSecret(a: string, b: Buffer | undefined): boolean {
   if (!b) return false;
   const expected = Buffer.from(a);
@@ -42,6 +46,18 @@ function sameSecret(a: string, b: Buffer | undefined): boolean {
 /** A per-process credential for the service's own client on the embedded broker (never written anywhere). */
 export function internalBrokerCredentials(): { username: string; password: string } {
   return { username: 'catwatch-service', password: randomBytes(24).toString('base64url') };
+}
+
+async function listen(srv: Server, host: string, port: number): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    srv.once('error', reject);
+    srv.listen(port, host, () => {
+      srv.off('error', reject);
+      resolve();
+    });
+  }).catch((err: NodeJS.ErrnoException) => {
+    throw new CatwatchError('E_BROKER_INSECURE', `embedded broker cannot listen on ${host}:${port}: ${err.code ?? err.message}; set mqtt.embedded.port or mqtt.url`, { cause: err });
+  });
 }
 
 export function createEmbeddedBroker(deps: EmbeddedBrokerDeps): EmbeddedBroker {
@@ -62,34 +78,43 @@ export function createEmbeddedBroker(deps: EmbeddedBrokerDeps): EmbeddedBroker {
         );
       }
       const writers = new WeakSet<object>();
+      const retained = createRetainedBudget();
+      const service = new WeakSet<object>();
       broker = await Aedes.createBroker({
+        preConnect: (client, _packet, done) => {
+          const full = (broker?.connectedClients ?? 0) >= BROKER_LIMITS.maxClients;
+          if (full) log.warn({ clients: broker?.connectedClients, max: BROKER_LIMITS.maxClients }, 'mqtt connection refused: too many clients');
+          done(null, !full);
+        },
         authenticate: (client, username, password, done) => {
           const isService = username === deps.service.username && sameSecret(deps.service.password, password);
           const isUser = secured && username === deps.username && sameSecret(deps.password ?? '', password);
           if (isService || isUser) writers.add(client);
+          if (isService) service.add(client);
           // With credentials configured, everyone needs them; without, anonymous clients may connect (to read).
           done(null, isService || isUser || !secured);
         },
         authorizePublish: (client, packet, done) => {
-          if (!client || writers.has(client) || anonymousMayPublish(deps.acl, packet.topic, packet.retain)) return done(null);
-          log.warn({ clientId: client.id, topic: bounded(packet.topic) }, 'mqtt publish refused: anonymous clients may not publish there');
-          done(new Error('not authorised'));
+          if (client && !writers.has(client) && !anonymousMayPublish(deps.acl, packet.topic, packet.retain)) {
+            log.warn({ clientId: client.id, topic: bounded(packet.topic) }, 'mqtt publish refused: anonymous clients may not publish there');
+            return done(new Error('not authorised'));
+          }
+          // The service's own retained state is always kept; everyone else shares a bounded budget.
+          if (packet.retain && client && !service.has(client) && !retained.admit(packet.topic, packet.payload.length)) {
+            log.warn({ clientId: client.id, topic: bounded(packet.topic), ...BROKER_LIMITS }, 'mqtt retained message refused: retained store full');
+            return done(new Error('retained store full'));
+          }
+          done(null);
         },
       });
       // One client's error must never take the broker (and the service) down.
       broker.on('clientError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'mqtt client error'));
       broker.on('connectionError', (_client, err) => log.debug({ err: err.message }, 'mqtt connection error'));
-      const srv = createServer(broker.handle);
+      const b = broker;
+      const srv = createServer((socket) => b.handle(limitPacketSize(socket, MAX_PACKET_BYTES, (announcedBytes) =>
+        log.warn({ remoteAddress: socket.remoteAddress, announcedBytes, max: MAX_PACKET_BYTES }, 'mqtt connection closed: packet too large'))));
       server = srv;
-      await new Promise<void>((resolve, reject) => {
-        srv.once('error', reject);
-        srv.listen(deps.port, deps.host, () => {
-          srv.off('error', reject);
-          resolve();
-        });
-      }).catch((err: NodeJS.ErrnoException) => {
-        throw new CatwatchError('E_BROKER_INSECURE', `embedded broker cannot listen on ${deps.host}:${deps.port}: ${err.code ?? err.message}; set mqtt.embedded.port or mqtt.url`, { cause: err });
-      });
+      await listen(srv, deps.host, deps.port);
       const address = srv.address();
       if (address && typeof address === 'object') boundPort = address.port;
       log.info({ host: deps.host, port: boundPort, auth: secured }, 'embedded broker listening');
@@ -113,6 +138,30 @@ export function createEmbeddedBroker(deps: EmbeddedBrokerDeps): EmbeddedBroker {
     url() {
       const host = deps.host.includes(':') ? `[${deps.host}]` : deps.host;
       return `mqtt://${host}:${boundPort}`;
+    },
+  };
+}
+
+/**
+ * Retained messages of clients other than the service, bounded in count and bytes. A topic already held may always
+ * be replaced within the byte budget, and an empty payload (which deletes it) always passes.
+ */
+function createRetainedBudget() {
+  const sizes = new Map<string, number>();
+  let bytes = 0;
+  return {
+    admit(topic: string, payloadBytes: number): boolean {
+      const old = sizes.get(topic);
+      if (payloadBytes === 0) {
+        if (old !== undefined) bytes -= old;
+        sizes.delete(topic);
+        return true;
+      }
+      if (old === undefined && sizes.size >= BROKER_LIMITS.maxRetainedTopics) return false;
+      if (bytes - (old ?? 0) + payloadBytes > BROKER_LIMITS.maxRetainedBytes) return false;
+      bytes += payloadBytes - (old ?? 0);
+      sizes.set(topic, payloadBytes);
+      return true;
     },
   };
 }

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from '../util/log.js';
 import { redactUrl } from '../util/log.js';
-import { bounded, createCommandGate, type CommandGate } from './command-gate.js';
+import { bounded, createCommandGate, type CommandRefusal, type CommandGate } from './command-gate.js';
 import type { Outbox } from './outbox.js';
 import { topics, type Topics } from './topics.js';
 
@@ -41,6 +41,8 @@ export interface MqttPublisher {
   onCommand(topic: string, handler: CommandHandler): void;
   /** Runs on every (re)connect, and at once when already connected. */
   onConnect(listener: () => void): void;
+  /** Commands not run so far, by reason. */
+  commandsRefused(): Readonly<Record<CommandRefusal, number>>;
   isConnected(): boolean;
 }
 
@@ -154,6 +156,7 @@ export function createMqttPublisher(deps: MqttPublisherDeps): MqttPublisher {
       if (!c || !c.connected) return;
       c.publish(topic, payload, { qos: options.qos ?? 0, retain: options.retain ?? false });
     },
+    commandsRefused: () => gate.refused(),
     onCommand(topic, handler) {
       handlers.set(topic, handler);
       if (client?.connected) client.subscribe(topic, { qos: 1 });

@@ -39,6 +39,9 @@ export interface StatsPayload {
   latency_ms_p95: number;
   score_queue_depth: number;
   outbox_depth: number;
+  /** Events held in memory because the disk cannot be written (full), and why; absent when all is on disk. */
+  outbox_held_in_memory?: number;
+  storage_error?: string;
   model_version: string;
   cameras: Record<string, CameraStatsPayload>;
 }

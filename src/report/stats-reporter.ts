@@ -50,6 +50,7 @@ export function createStatsReporter(deps: StatsReporterDeps) {
       latency_ms_p95: round(percentile(latencyMs, 95)),
       score_queue_depth: deps.pool.stats().queueDepth,
       outbox_depth: deps.outbox.depth(),
+      ...(deps.outbox.storageError() === undefined ? {} : { outbox_held_in_memory: deps.outbox.heldInMemory(), storage_error: deps.outbox.storageError() }),
       model_version: deps.modelVersion(),
       cameras,
     };

@@ -25,6 +25,8 @@ export interface HealthDeps {
   cameraStats: () => Map<string, CameraIngestStats>;
   /** Version of the loaded model, undefined while none is. */
   modelVersion: () => string | undefined;
+  /** Why events cannot be written to disk (they are held in memory meanwhile), when that is so. */
+  storageError?: () => string | undefined;
   now?: () => number;
 }
 
@@ -66,6 +68,8 @@ export function createHealth(deps: HealthDeps) {
       });
       const version = deps.modelVersion();
       checks.push({ name: 'model', ok: version !== undefined, detail: version === undefined ? 'no model loaded' : `version ${version}` });
+      const storageError = deps.storageError?.();
+      if (storageError !== undefined) checks.push({ name: 'storage', ok: false, detail: `events held in memory: ${storageError}` });
       return { ok: checks.every((c) => c.ok), checks };
     },
     /** Per enabled camera: did it deliver a frame within its limit (metrics, availability, status). */

@@ -15,38 +15,32 @@ export interface MetricsDeps {
   camerasUp: () => Map<string, boolean>;
   /** Each stage's state (`running`, `failed`, ...). */
   stages: () => ReadonlyArray<{ name: string; state: string }>;
+  /** MQTT commands not run, by reason (retained, too-large, rate-limited). */
+  commandsRefused?: () => Readonly<Record<string, number>>;
 }
 
 const PREFIX = 'catwatch_';
 /** Seconds; backbone calls take from about 5 ms (GPU) to about 1 s (a busy small CPU). */
 const INFERENCE_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
-export function createMetrics(deps: MetricsDeps) {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: PREFIX });
-
-  /** A counter whose per-camera values are the stage's own running totals, copied at scrape time. */
-  function cameraCounter(name: string, help: string, value: (camera: string, s: CameraIngestStats) => number): void {
-    new Counter({
-      name: PREFIX + name,
-      help,
-      labelNames: ['camera'],
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const [camera, s] of deps.cameraStats()) this.inc({ camera }, value(camera, s));
-      },
-    });
-  }
-  cameraCounter('frames_total', 'Frames decoded per camera.', (_c, s) => s.frames);
-  cameraCounter('dropped_frames_total', 'Frames replaced by a newer one before they were scored (the model was behind).', (c) => deps.droppedFrames(c));
-  cameraCounter('ffmpeg_restarts_total', 'ffmpeg restarts per camera (stalls, exits, reconnects).', (_c, s) => s.restarts);
+/** Gauges and counters read from the stages at scrape time (outbox, refused commands, cameras, stages). */
+function registerStateMetrics(registry: Registry, deps: MetricsDeps): void {
   new Gauge({
     name: `${PREFIX}mqtt_outbox_depth`,
     help: 'Events waiting in the durable outbox for the broker.',
     registers: [registry],
     collect() {
       this.set(deps.outboxDepth());
+    },
+  });
+  new Counter({
+    name: `${PREFIX}mqtt_commands_refused_total`,
+    help: 'MQTT commands not run: retained (would run again at every reconnect), too large, or over the rate limit.',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [reason, n] of Object.entries(deps.commandsRefused?.() ?? {})) this.inc({ reason }, n);
     },
   });
   new Gauge({
@@ -69,6 +63,29 @@ export function createMetrics(deps: MetricsDeps) {
       for (const s of deps.stages()) this.set({ stage: s.name }, s.state === 'running' ? 1 : 0);
     },
   });
+}
+
+export function createMetrics(deps: MetricsDeps) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: PREFIX });
+
+  /** A counter whose per-camera values are the stage's own running totals, copied at scrape time. */
+  function cameraCounter(name: string, help: string, value: (camera: string, s: CameraIngestStats) => number): void {
+    new Counter({
+      name: PREFIX + name,
+      help,
+      labelNames: ['camera'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [camera, s] of deps.cameraStats()) this.inc({ camera }, value(camera, s));
+      },
+    });
+  }
+  cameraCounter('frames_total', 'Frames decoded per camera.', (_c, s) => s.frames);
+  cameraCounter('dropped_frames_total', 'Frames replaced by a newer one before they were scored (the model was behind).', (c) => deps.droppedFrames(c));
+  cameraCounter('ffmpeg_restarts_total', 'ffmpeg restarts per camera (stalls, exits, reconnects).', (_c, s) => s.restarts);
+  registerStateMetrics(registry, deps);
   const inference = new Histogram({
     name: `${PREFIX}inference_seconds`,
     help: 'Backbone + head time per scored frame (all its regions in one batch).',

@@ -14,20 +14,29 @@ import { stringify } from 'yaml';
 import { startCli } from '../helpers/cli.js';
 import { freePort } from '../helpers/free-port.js';
 import { pollUntil } from '../helpers/poll.js';
+import { startMosquitto } from '../helpers/mosquitto.js';
 
-async function startRun(t: { after: (fn: () => Promise<void> | void) => void }, mqttConfig: Record<string, unknown>) {
+/** `catwatch run` on its embedded broker (or on `mqttConfig.url`), waited for until it reports running. */
+async function startRun(mqttConfig: Record<string, unknown>) {
   const dir = mkdtempSync(join(tmpdir(), 'cw-acl-'));
   const [httpPort, mqttPort] = [await freePort(), await freePort()];
-  writeFileSync(join(dir, 'catwatch.yml'), stringify({ dataDir: join(dir, 'data'), mqtt: { embedded: { port: mqttPort }, ...mqttConfig }, http: { port: httpPort } }));
+  const mqttSection = mqttConfig.url ? mqttConfig : { embedded: { port: mqttPort }, ...mqttConfig };
+  writeFileSync(join(dir, 'catwatch.yml'), stringify({ dataDir: join(dir, 'data'), mqtt: mqttSection, http: { port: httpPort } }));
   const cli = startCli(['run', '--config', join(dir, 'catwatch.yml')], { env: { CATWATCH_LOG_LEVEL: 'info' } });
-  t.after(async () => {
-    const exited = new Promise((resolve) => cli.child.once('exit', resolve));
-    cli.child.kill('SIGTERM');
-    await exited;
-  });
-  const api = async <T>(path: string): Promise<T> => (await (await fetch(`http://127.0.0.1:${httpPort}${path}`)).json()) as T;
+  const base = `http://127.0.0.1:${httpPort}`;
+  const api = async <T>(path: string): Promise<T> => (await (await fetch(`${base}${path}`)).json()) as T;
   await pollUntil('the service running', 60_000, async () => ((await api<{ state: string }>('/api/status').catch(() => undefined))?.state === 'running' ? true : undefined), cli.output);
-  return { url: `mqtt://127.0.0.1:${mqttPort}`, api, output: cli.output };
+  return {
+    url: (mqttConfig.url as string | undefined) ?? `mqtt://127.0.0.1:${mqttPort}`,
+    api,
+    output: cli.output,
+    metrics: async () => (await fetch(`${base}/metrics`)).text(),
+    stop: async () => {
+      const exited = new Promise((resolve) => cli.child.once('exit', resolve));
+      cli.child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }
 
 /** Publishes as the client; resolves 'acked' or 'refused' (the broker closed the connection instead of a PUBACK). */
@@ -52,7 +61,8 @@ async function retained(url: string, topic: string): Promise<string> {
 }
 
 test('embedded broker without credentials: anonymous clients read, but cannot command, fake state or discovery', { timeout: 120_000 }, async (t) => {
-  const svc = await startRun(t, {});
+  const svc = await startRun({});
+  t.after(() => svc.stop());
   assert.match(await retained(svc.url, 'catwatch/status'), /"state":"running"/, 'anonymous clients read the state');
   assert.equal(await tryPublish(svc.url, 'catwatch/train/set', '', false), 'refused', 'no training from an anonymous client');
   assert.equal(await tryPublish(svc.url, 'catwatch/samples/set', '{"id":1,"label":"positive"}', false), 'refused');
@@ -65,9 +75,31 @@ test('embedded broker without credentials: anonymous clients read, but cannot co
 });
 
 test('embedded broker with credentials: anonymous clients are refused, an authenticated one commands', { timeout: 180_000 }, async (t) => {
-  const svc = await startRun(t, { username: 'writer', password: 'w-secret-1' });
+  const svc = await startRun({ username: 'writer', password: 'w-secret-1' });
+  t.after(() => svc.stop());
   await assert.rejects(mqtt.connectAsync(svc.url, { reconnectPeriod: 0 }), /Not authorized|Bad username or password|connack/i);
   await assert.rejects(mqtt.connectAsync(svc.url, { reconnectPeriod: 0, username: 'writer', password: 'wrong' }), /Not authorized|Bad username or password|connack/i);
   assert.equal(await tryPublish(svc.url, 'catwatch/train/set', '', false, { username: 'writer', password: 'w-secret-1' }), 'acked');
   await pollUntil('the training the authenticated client asked for', 30_000, async () => ((await svc.api<{ runs: Array<{ reason: string }> }>('/api/train')).runs.some((r) => r.reason === 'mqtt train/set') ? true : undefined), svc.output);
 });
+
+test('a retained train/set on mosquitto starts no training, across two restarts of the service', { timeout: 180_000 }, async (t) => {
+  const broker = await startMosquitto();
+  t.after(() => broker.stop());
+  // Someone left a retained command on the broker (a script with retain: true, a Home Assistant button misconfigured).
+  const client = await mqtt.connectAsync(broker.url, { reconnectPeriod: 0 });
+  await client.publishAsync('catwatch/train/set', '{}', { qos: 1, retain: true });
+  await client.endAsync();
+  for (const round of [1, 2]) {
+    const svc = await startRun({ url: broker.url });
+    try {
+      // Each start receives the retained message on subscribing: it is refused (counted), never run.
+      await pollUntil(`start ${round}: the retained train/set refused`, 30_000, async () =>
+        (/catwatch_mqtt_commands_refused_total\{reason="retained"\} 1\b/.test(await svc.metrics()) ? true : undefined), svc.output);
+      assert.deepEqual((await svc.api<{ runs: unknown[] }>('/api/train')).runs, [], `start ${round}: no training`);
+    } finally {
+      await svc.stop();
+    }
+  }
+});
+
