@@ -129,7 +129,7 @@ export function parseConfigText(text: string, path: string, env: NodeJS.ProcessE
  */
 function yamlErrorLine(message: string): string {
   const first = message.split('\n')[0].replace(/:$/, '');
-  return redactUrl(first.replace(/"((?:[^"\\]|\\.)*)"/g, (quoted, inner: string) => (/^[\[\]{}:,?|>&*!%#.-]{0,4}$/.test(inner) ? quoted : '(source text not shown)')));
+  return redactUrl(first.replace(/"((?:[^"\\]|\\.)*)"/g, (quoted, inner: string) => (/^[[\]{}:,?|>&*!%#.-]{0,4}$/.test(inner) ? quoted : '(source text not shown)')));
 }
 
 /** Deeper than any real config: what lies below is a recursive alias or an attack, never a setting. */

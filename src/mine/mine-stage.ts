@@ -71,10 +71,13 @@ export function createMineStage(deps: MineStageDeps) {
   let mined = 0;
   let dropped = 0;
   let failed = 0;
+  /** Why the last sample could not be stored (a full disk), until one is stored again: reported on /healthz. */
+  let storeError: string | undefined;
 
   async function write(job: Job): Promise<void> {
     const record = await deps.store.add(newSample(job));
     mined++;
+    storeError = undefined;
     log.debug({ id: record.id, camera: record.camera, reason: record.reason, score: record.score }, 'sample mined');
     deps.store.enforceQuota(deps.config().mine.quotaMb);
     deps.onMined?.(record);
@@ -82,6 +85,7 @@ export function createMineStage(deps: MineStageDeps) {
 
   const queue = createSerialQueue<Job>(queueMax, write, (job, err) => {
     failed++;
+    storeError = (err as Error).message;
     log.warn({ camera: job.candidate.camera, err: (err as Error).message }, 'storing a mined sample failed');
   });
 
@@ -145,6 +149,8 @@ export function createMineStage(deps: MineStageDeps) {
       if (left > 0) log.warn({ left }, 'mined samples not stored before stop');
       dropped += left;
     },
+
+    storeError: (): string | undefined => storeError,
 
     stats(): MineStats {
       const c = policy.counters();

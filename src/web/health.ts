@@ -25,7 +25,7 @@ export interface HealthDeps {
   cameraStats: () => Map<string, CameraIngestStats>;
   /** Version of the loaded model, undefined while none is. */
   modelVersion: () => string | undefined;
-  /** Why events cannot be written to disk (they are held in memory meanwhile), when that is so. */
+  /** What cannot be written to disk now (events held in memory, mined samples lost), when something cannot. */
   storageError?: () => string | undefined;
   now?: () => number;
 }
@@ -69,7 +69,7 @@ export function createHealth(deps: HealthDeps) {
       const version = deps.modelVersion();
       checks.push({ name: 'model', ok: version !== undefined, detail: version === undefined ? 'no model loaded' : `version ${version}` });
       const storageError = deps.storageError?.();
-      if (storageError !== undefined) checks.push({ name: 'storage', ok: false, detail: `events held in memory: ${storageError}` });
+      if (storageError !== undefined) checks.push({ name: 'storage', ok: false, detail: storageError });
       return { ok: checks.every((c) => c.ok), checks };
     },
     /** Per enabled camera: did it deliver a frame within its limit (metrics, availability, status). */

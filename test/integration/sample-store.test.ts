@@ -200,3 +200,25 @@ test('a writer SIGKILLed mid-write leaves a store that recover() makes consisten
   }
   t.diagnostic(`4 kills after ${killedAfter} acknowledged adds; recovered ${recovered.tempFiles} temp and ${recovered.orphanFiles} orphan files`);
 });
+
+test('disk full (SQLITE_FULL): add fails with E_STORE naming it, leaves no files behind, and works again once space returns', async (t) => {
+  const dataDir = tempDataDir(t);
+  const { db, store } = openStore(t, dataDir);
+  await store.add(await sample(0));
+  db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
+  let failure: (Error & { code?: string }) | undefined;
+  let i = 1;
+  for (; i < 200 && !failure; i++) await store.add(await sample(i)).catch((err: Error) => void (failure = err));
+  assert.ok(failure, 'the store must fill up within 200 samples');
+  assert.equal(failure.code, 'E_STORE');
+  assert.match(failure.message, /full/i);
+  const jpegs = (): number => readdirSync(join(dataDir, 'samples'), { recursive: true }).filter((f) => String(f).endsWith('.jpg')).length;
+  assert.equal(jpegs(), 2 * store.count(), 'the failed sample left no files');
+  assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+
+  db.pragma('max_page_count = 1073741823');
+  const after = await store.add(await sample(i + 1));
+  assert.ok(store.get(after.id));
+  assert.equal(jpegs(), 2 * store.count());
+  assert.equal(store.recover().orphanFiles, 0);
+});
