@@ -17,6 +17,7 @@ interface Bench { name: string; summary: string; /** Runs only when named: it wr
 const BENCHES: readonly Bench[] = [
   { name: 'backbone-cost', summary: 'per-region cost of every backbone/runtime (one thread, batch 1/4/8) and regions/s of the scoring pool' },
   { name: 'objectron-prior', summary: 'speed and zero-shot Cat prior of the npm-shipped Open Images detector' },
+  { name: 'triton', summary: 'objectron through a KServe v2 server (the fake one, CPU, own process) vs local, one thread: regions/s, ms per request (round trip vs server), bytes per region' },
   { name: 'onnx-prior', summary: 'speed and zero-shot ImageNet cat prior of MobileNetV2 int8 (ONNX Runtime)' },
   { name: 'tfjs-prior', summary: 'speed and zero-shot COCO cat prior of CenterNet MobileNetV3 (TensorFlow.js) per input size' },
   { name: 'motion-vs-frigate', summary: 'catwatch motion gating vs a re-implementation of Frigate\'s detector on the shared clips plus a flash, IR switch and shadow: ms/frame, model calls, cat-box recall' },

@@ -41,6 +41,7 @@ import { createEventBus, type EventBus } from './service/event-bus.js';
 import { createStageRunner, type StageRunner } from './service/stage-runner.js';
 import { createStatus, type StatusSnapshot } from './service/status.js';
 import type { Service, ServiceDeps } from './service/service.js';
+import { hostname } from 'node:os';
 import { createFanout } from './util/fanout.js';
 import { bundledModelsDir, packageVersion, staticAssetsDir } from './util/package-root.js';
 import { createSdNotifier } from './util/sd-notify.js';
@@ -59,7 +60,7 @@ function pipeline({ deps, store, bus, runner }: Wiring): { stages: Array<Stage<C
   const service = mqtt.username && mqtt.password ? { username: mqtt.username, password: mqtt.password } : internalBrokerCredentials();
   const broker = mqtt.url ? undefined : createEmbeddedBroker({ ...mqtt.embedded, username: mqtt.username, password: mqtt.password, service, acl: { baseTopic: mqtt.baseTopic, discoveryPrefix: mqtt.discovery.prefix }, log });
   // The embedded broker's port is known only once it listens (port 0 in tests): read at connect time.
-  const publisher = createMqttPublisher({ ...mqtt, ...(broker ? service : {}), outbox, log, get url() { return mqtt.url ?? broker?.url() ?? ''; } });
+  const publisher = createMqttPublisher({ ...mqtt, nodeId: config().node.id, ...(broker ? service : {}), outbox, log, get url() { return mqtt.url ?? broker?.url() ?? ''; } });
   const scored = createFanout<ScoredFrame>(log);
   const samples = createSampleStore({ db, dataDir, log });
   const mine = createMineStage({ config, store: samples, log, onMined: (s) => bus.emit('sample-mined', { camera: s.camera, id: s.id }) });
@@ -95,7 +96,7 @@ function pipeline({ deps, store, bus, runner }: Wiring): { stages: Array<Stage<C
   const health = createHealth({ config, cameraStats: () => cameras.stats(), modelVersion, storageError: () => storageProblem(outbox.storageError(), mine.storeError()) });
   const stats = createStatsReporter({ config, publisher, outbox, pool, log, cameraStats: () => cameras.stats(), scoreStats: (c) => scheduler.stats(c), modelVersion: () => modelVersion() ?? 'none' });
   const metrics = createMetrics({ cameraStats: () => cameras.stats(), droppedFrames: (c) => scheduler.stats(c).dropped, outboxDepth: () => outbox.depth(), camerasUp: () => health.camerasUp(), stages: () => runner.reports(), commandsRefused: () => publisher.commandsRefused() });
-  const status = createStatus({ version: packageVersion(), stages: () => runner.reports(), phase: () => runner.phase(), cameraStats: () => cameras.stats(), camerasUp: () => health.camerasUp(), modelVersion, configHistory: store.history, publisher, cameraThresholds: thresholds.report });
+  const status = createStatus({ node: config().node.id ?? hostname(), version: packageVersion(), stages: () => runner.reports(), phase: () => runner.phase(), cameraStats: () => cameras.stats(), camerasUp: () => health.camerasUp(), modelVersion, configHistory: store.history, publisher, cameraThresholds: thresholds.report });
   const availability = createCameraAvailability({ config, publisher, camerasUp: () => health.camerasUp(), log });
   const discovery = createDiscoveryStage({ config, publisher, version: packageVersion() });
   const ui = createWebUi({

@@ -104,14 +104,26 @@ const mqttSchema = z
   })
   .describe('MQTT output.');
 
+const tritonSchema = z.strictObject({
+  url: z
+    .string()
+    .regex(/^https?:\/\/[^\s]+$/, 'expected an http:// or https:// URL')
+    .describe('Base URL of the KServe v2 server, e.g. http://gpu-1:8000.'),
+  model: z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/).default('catwatch_objectron').describe('Model name on the server (as exported by catwatch models export-triton).'),
+  version: z.string().regex(/^[0-9]{1,9}$/).default('1').describe('Model version on the server.'),
+  timeoutMs: z.number().int().min(50).max(60_000).default(2000).describe('Per-request timeout; beyond it the local backbone scores the batch.'),
+  retryAfterMs: z.number().int().min(100).max(600_000).default(5000).describe('After a failure, how long the local backbone scores alone before the server is tried again.'),
+});
+
 const modelSchema = z
   .strictObject({
     label: z.string().regex(/^[a-z0-9_-]+$/).default('cat').describe('Name of the target class in topics and events.'),
     positives: z.string().optional().describe('Folder of photos of the target (used by training).'),
     backbone: z
-      .enum(['auto', ...BACKBONE_NAMES])
+      .enum(['auto', ...BACKBONE_NAMES, 'triton'])
       .default('auto')
-      .describe('Frozen backbone. auto: the pulled MobileNetV2 if installed, else the npm-shipped Open Images detector. centernet: the npm-shipped COCO CenterNet (MobileNetV3) on TensorFlow.js.'),
+      .describe('Frozen backbone. auto: the pulled MobileNetV2 if installed, else the npm-shipped Open Images detector. centernet: the npm-shipped COCO CenterNet (MobileNetV3) on TensorFlow.js. triton: the Open Images detector served by a Triton / KServe v2 server (model.triton), with the local one as fallback.'),
+    triton: tritonSchema.optional().describe('The inference server for backbone: triton.'),
     runtime: z
       .enum(['auto', 'cpu', 'cuda', 'tensorrt', 'wasm'])
       .default('auto')
@@ -187,6 +199,16 @@ const eventsSchema = z
   .describe('Event state machine.');
 
 export const configSchema = z.strictObject({
+  node: z
+    .strictObject({
+      id: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected 1-64 letters, digits, _ or -')
+        .optional()
+        .describe('Set when several catwatch nodes share one broker: the node\'s availability (last will), status, stats, training and sample commands move under <base>/nodes/<id>/, camera topics stay keyed by camera. Absent: one node per broker, the single-node topics; status names the host.'),
+    })
+    .prefault({})
+    .describe('This catwatch instance, when several share one broker.'),
   log: z
     .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level.') })
     .prefault({}),
@@ -243,7 +265,7 @@ export type MotionConfig = CameraConfig['motion'];
  * Config paths whose change needs a restart; everything else applies live (test/integration/live-config.test.ts
  * proves each setting is one or the other). log.level: pino's child loggers copy the level when they are made.
  */
-export const RESTART_REQUIRED_PATHS = ['log.level', 'dataDir', 'mqtt', 'http', 'model.backbone', 'model.runtime', 'model.workers', 'model.batchSize'] as const;
+export const RESTART_REQUIRED_PATHS = ['log.level', 'dataDir', 'mqtt', 'http', 'node', 'model.backbone', 'model.triton', 'model.runtime', 'model.workers', 'model.batchSize'] as const;
 
 /** Motion settings of a camera that gave none (the schema's defaults: one source for them). */
 export function defaultMotionConfig(): MotionConfig {

@@ -16,6 +16,8 @@ import { topics, type Topics } from './topics.js';
 export interface MqttPublisherDeps {
   url: string;
   baseTopic: string;
+  /** Set when several catwatch nodes share the broker (topics.ts). */
+  nodeId?: string;
   clientId?: string;
   username?: string;
   password?: string;
@@ -49,7 +51,7 @@ export interface MqttPublisher {
 /** The client's options: a retained `offline` last will on the availability topic, TLS files read at connect. */
 function clientOptions(deps: MqttPublisherDeps, availableTopic: string): IClientOptions {
   return {
-    clientId: deps.clientId ?? `catwatch-${hostname()}-${process.pid}`,
+    clientId: deps.clientId ?? `catwatch-${deps.nodeId ?? hostname()}-${process.pid}`,
     username: deps.username,
     password: deps.password,
     clean: true,
@@ -88,7 +90,7 @@ function runCommand(handler: CommandHandler | undefined, message: { topic: strin
 
 export function createMqttPublisher(deps: MqttPublisherDeps): MqttPublisher {
   const log = deps.log.child({ component: 'mqtt' });
-  const t = topics(deps.baseTopic);
+  const t = topics(deps.baseTopic, deps.nodeId);
   const handlers = new Map<string, CommandHandler>();
   const gate = createCommandGate();
   const connectListeners: Array<() => void> = [];

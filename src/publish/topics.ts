@@ -59,21 +59,30 @@ export interface TrainStatePayload {
 
 export interface SampleSetPayload { id: number; label: 'negative' | 'positive' | 'rejected' | 'mined' }
 
-export function topics(base: string) {
+/**
+ * The topic layout. Without a node id, one catwatch per broker: the service's own topics sit under `<base>/` (the
+ * contract in DESIGN.md). With `node.id` set, several catwatch nodes share the broker: what belongs to the node (its
+ * availability and last will, status, stats, training, sample labels) moves under `<base>/nodes/<id>/`, so no two
+ * nodes overwrite each other's retained state, while camera topics and the event stream stay keyed by camera, so a
+ * camera moved to another node keeps its topics and its Home Assistant entities.
+ */
+export function topics(base: string, nodeId?: string) {
+  const node = nodeId === undefined ? base : `${base}/nodes/${nodeId}`;
   return {
-    available: `${base}/available`,
+    /** `online` / `offline` of this node (retained; the last will). */
+    available: `${node}/available`,
     /** Per camera: `online` while it delivers frames, `offline` while it is down (retained). */
     cameraAvailable: (camera: string) => `${base}/${camera}/available`,
-    /** The service's status snapshot (stages, cameras, model), retained JSON. */
-    status: `${base}/status`,
+    /** The node's status snapshot (stages, cameras, model), retained JSON. */
+    status: `${node}/status`,
     events: `${base}/events`,
-    stats: `${base}/stats`,
+    stats: `${node}/stats`,
     state: (camera: string, label: string) => `${base}/${camera}/${label}`,
     snapshot: (camera: string, label: string) => `${base}/${camera}/${label}/snapshot`,
     score: (camera: string, label: string) => `${base}/${camera}/${label}/score`,
-    trainState: `${base}/train/state`,
-    trainSet: `${base}/train/set`,
-    samplesSet: `${base}/samples/set`,
+    trainState: `${node}/train/state`,
+    trainSet: `${node}/train/set`,
+    samplesSet: `${node}/samples/set`,
   } as const;
 }
 

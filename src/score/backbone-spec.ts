@@ -16,6 +16,15 @@ export type ExecutionProvider = 'cuda' | 'tensorrt' | 'cpu';
 
 export type BackboneSpec =
   | { kind: 'objectron'; engine: 'onnxruntime' | 'tflite-wasm'; executionProviders: ExecutionProvider[]; threads: number }
+  | {
+    kind: 'triton';
+    /** The server (model.triton); the url may hold credentials: never log the spec. */
+    triton: NonNullable<Config['model']['triton']>;
+    /** The local objectron backbone that scores while the server cannot. */
+    engine: 'onnxruntime' | 'tflite-wasm';
+    executionProviders: ExecutionProvider[];
+    threads: number;
+  }
   | { kind: 'onnx-mobilenetv2'; modelPath: string; executionProviders: ExecutionProvider[]; threads: number }
   | { kind: 'tfjs-centernet'; prefer: TfjsPreference; threads: number };
 
@@ -56,9 +65,16 @@ function tfjsPreference(runtime: Config['model']['runtime']): TfjsPreference {
 
 export function resolveBackboneSpec(model: Config['model'], dataDir: string, threads = 1): BackboneSpec {
   if (model.backbone === 'centernet') return { kind: 'tfjs-centernet', prefer: tfjsPreference(model.runtime), threads };
+  const engine = model.runtime === 'wasm' ? 'tflite-wasm' : 'onnxruntime';
+  if (model.backbone === 'triton') {
+    if (!model.triton) {
+      throw new CatwatchError('E_CONFIG_INVALID', 'model.backbone: triton needs model.triton.url (the KServe v2 / Triton server that serves the export of `catwatch models export-triton`, e.g. http://gpu-1:8000)');
+    }
+    return { kind: 'triton', triton: { ...model.triton }, engine, executionProviders: providers(model.runtime), threads };
+  }
   const mobilenet = installedModelPath(dataDir, PULLED_MOBILENET);
   if (model.backbone === 'objectron' || (model.backbone === 'auto' && !existsSync(mobilenet))) {
-    return { kind: 'objectron', engine: model.runtime === 'wasm' ? 'tflite-wasm' : 'onnxruntime', executionProviders: providers(model.runtime), threads };
+    return { kind: 'objectron', engine, executionProviders: providers(model.runtime), threads };
   }
   if (!existsSync(mobilenet)) {
     throw new CatwatchError('E_MODEL_MISSING', `backbone ${PULLED_MOBILENET} is not installed: run 'catwatch models pull ${PULLED_MOBILENET}' (add --from DIR on machines without internet)`);

@@ -9,6 +9,12 @@ export async function createBackbone(spec: BackboneSpec, log: Logger): Promise<B
       const { createObjectronBackbone } = await import('./backbones/objectron-backbone.js');
       return createObjectronBackbone({ log, engine: spec.engine, executionProviders: spec.executionProviders, numThreads: spec.threads });
     }
+    case 'triton': {
+      const { createTritonBackbone } = await import('./backbones/triton-backbone.js');
+      return createTritonBackbone({
+        log, triton: spec.triton, local: { engine: spec.engine, executionProviders: spec.executionProviders, numThreads: spec.threads },
+      });
+    }
     case 'onnx-mobilenetv2': {
       const { createOnnxMobileNetV2Backbone } = await import('./backbones/onnx-mobilenetv2.js');
       return createOnnxMobileNetV2Backbone({ modelPath: spec.modelPath, log, executionProviders: spec.executionProviders, intraOpNumThreads: spec.threads });

@@ -21,6 +21,8 @@ export interface CameraStatus {
 
 export interface StatusSnapshot {
   state: ServicePhase;
+  /** This node's id (node.id, else the host name): which catwatch this is when several share a broker. */
+  node: string;
   version: string;
   startedAt: string;
   stages: StageReport[];
@@ -31,6 +33,7 @@ export interface StatusSnapshot {
 }
 
 export interface StatusDeps {
+  node: string;
   version: string;
   stages: () => StageReport[];
   phase: () => ServicePhase;
@@ -58,7 +61,7 @@ export function createStatus(deps: StatusDeps) {
       const threshold = thresholds[camera] ?? null;
       cameras[camera] = { up, connected: s?.connected ?? false, frames: s?.frames ?? 0, restarts: s?.restarts ?? 0, lastError: s?.lastError ?? null, threshold };
     }
-    return { state: deps.phase(), version: deps.version, startedAt, stages: deps.stages(), cameras, model: { version: deps.modelVersion() ?? null }, config: deps.configHistory() };
+    return { state: deps.phase(), node: deps.node, version: deps.version, startedAt, stages: deps.stages(), cameras, model: { version: deps.modelVersion() ?? null }, config: deps.configHistory() };
   }
 
   function publishIfChanged(force = false): void {

@@ -23,6 +23,9 @@ export const ERROR_CODES = {
   E_STAGE_FAILED: 'a critical service stage failed to start',
   E_REPLAY_CLIP: 'a clip could not be replayed',
   E_REPLAY_LABELS: 'the replay labels file is not valid',
+  E_TRITON_UNAVAILABLE: 'the Triton / KServe v2 inference server did not answer',
+  E_TRITON_PROTOCOL: 'the Triton / KServe v2 inference server answered something catwatch cannot use',
+  E_TRITON_MODEL_MISMATCH: 'the model on the inference server is not the export of the local backbone',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -62,6 +62,8 @@ export async function startService(opts: {
   };
   const configPath = join(dir, 'catwatch.yml');
   writeFileSync(configPath, stringify(config));
+  const nodeId = (opts.config.node as { id?: string } | undefined)?.id;
+  const availableTopic = nodeId === undefined ? 'catwatch/available' : `catwatch/nodes/${nodeId}/available`;
 
   const messages: Received[] = [];
   const sub: MqttClient = mqtt.connect(opts.brokerUrl, {
@@ -113,7 +115,7 @@ export async function startService(opts: {
     },
     async waitForRunning(timeoutMs = 90_000) {
       await harness.waitForStatus((s) => s.state === 'running' && s.stages.every((st) => st.state === 'running'), timeoutMs, 'every stage running');
-      await harness.waitFor(() => harness.latest('catwatch/available') === 'online', 30_000, 'the service online on MQTT');
+      await harness.waitFor(() => harness.latest(availableTopic) === 'online', 30_000, 'the service online on MQTT');
     },
     pid: cli.child.pid,
     latest: (topic) => messages.findLast((m) => m.topic === topic)?.payload.toString(),
@@ -125,7 +127,8 @@ export async function startService(opts: {
     async stop() {
       const started = Date.now();
       let code: number | null = cli.child.exitCode;
-      if (code === null) {
+      // A child killed by a signal (kill9) has no exit code but has exited: waiting for its exit would hang.
+      if (code === null && cli.child.signalCode === null) {
         const exited = new Promise<number | null>((resolve) => cli.child.once('exit', (c) => resolve(c)));
         cli.child.kill('SIGTERM');
         const ok = await waitForExit(cli.child, 10_000);

@@ -1,21 +1,24 @@
-/** `catwatch models list|use|rollback|pull`. */
+/** `catwatch models list|use|rollback|pull|export-triton`. */
 import { pullModel } from '../../registry/pull-model.js';
 import { catalogModelNames } from '../../model/model-catalog.js';
 import { CatwatchError, EXIT_OK } from '../../util/errors.js';
 import { parseCommandArgs, type Command } from '../command.js';
 import { MODEL_OPTIONS, MODEL_OPTIONS_HELP, openModelContext } from '../model-context.js';
+import { EXPORT_TRITON_HELP, EXPORT_TRITON_OPTIONS_HELP, exportTritonAction } from './models-export-triton.js';
 
-const HELP = `Usage: catwatch models <list|use VERSION|rollback|pull NAME> [options]
+const HELP = `Usage: catwatch models <list|use VERSION|rollback|pull NAME|export-triton DIR> [options]
 
   list             trained versions (the current one marked *), with backbone, threshold and validation AUROC
   use VERSION      make VERSION current (the service swaps to it without a restart)
   rollback         make the version before the current one current
   pull NAME        download a backbone (${catalogModelNames().join(', ')}) into dataDir/backbones, sha256-checked;
                    resumable; --from DIR_OR_URL takes it from a local mirror folder or another URL
+${EXPORT_TRITON_HELP}
 
 Options:
 ${MODEL_OPTIONS_HELP}
       --from DIR_OR_URL  mirror for pull (a folder holding NAME.onnx, or a URL)
+${EXPORT_TRITON_OPTIONS_HELP}
       --json             machine-readable output
   -h, --help             show this help
 `;
@@ -25,9 +28,12 @@ export const modelsCommand: Command = {
   summary: 'list, use, roll back or pull models',
   help: HELP,
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, { ...MODEL_OPTIONS, from: { type: 'string' }, json: { type: 'boolean' } }, true);
+    const options = { ...MODEL_OPTIONS, from: { type: 'string' }, json: { type: 'boolean' }, name: { type: 'string' }, 'model-version': { type: 'string' } } as const;
+    const { values, positionals } = parseCommandArgs(argv, options, true);
     const [action, arg, ...extra] = positionals;
     if (extra.length > 0) throw new CatwatchError('E_USAGE', `unexpected argument ${extra[0]}`);
+    // Needs no data folder: it only reads the detector out of the npm package.
+    if (action === 'export-triton') return exportTritonAction(arg, values, io);
     const ctx = openModelContext(values, { quiet: true });
     const { registry } = ctx;
     switch (action) {
@@ -75,7 +81,7 @@ export const modelsCommand: Command = {
         return EXIT_OK;
       }
       default:
-        throw new CatwatchError('E_USAGE', action ? `unknown models action ${action}` : 'missing action: list, use, rollback or pull');
+        throw new CatwatchError('E_USAGE', action ? `unknown models action ${action}` : 'missing action: list, use, rollback, pull or export-triton');
     }
   },
 };

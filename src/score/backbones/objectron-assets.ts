@@ -9,6 +9,8 @@ import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import type { BackboneOutput } from '../../model/backbone.js';
 import { BACKBONE_CATALOGUE } from '../../model/backbone-catalogue.js';
+import type { RgbImage } from '../../image/image.js';
+import { resizeRgb } from '../../image/resize-rgb.js';
 import { decodeSsdBox, generateSsdAnchors } from './ssd-anchors.js';
 
 export const OBJECTRON_VERSION = '0.4.1675468480';
@@ -40,6 +42,32 @@ export interface ObjectronRaw {
   readonly logits: Float32Array;
   /** [1280] the last feature map averaged over its 10×10 cells. */
   readonly features: Float32Array;
+}
+
+/**
+ * The tensors of the detector converted to ONNX (objectron-onnx.ts), batch dimension left out: what
+ * `catwatch models export-triton` declares in config.pbtxt and what the triton backbone asks a server for.
+ */
+export const OBJECTRON_ONNX_IO = Object.freeze({
+  input: { name: 'pixels', dims: [OBJECTRON_INPUT_PX, OBJECTRON_INPUT_PX, 3] },
+  boxes: { name: 'output0', dims: [OBJECTRON_ANCHORS, 4] },
+  logits: { name: 'output1', dims: [OBJECTRON_ANCHORS, OBJECTRON_CLASSES] },
+  features: { name: 'features', dims: [OBJECTRON_FEATURE_CHANNELS] },
+} as const);
+
+/** The detector's input: each image as 300×300 RGB bytes (resized unless it already is that size). */
+export function objectronPixels(images: readonly RgbImage[]): Uint8Array[] {
+  return images.map((img) =>
+    img.width === OBJECTRON_INPUT_PX && img.height === OBJECTRON_INPUT_PX ? img.data : resizeRgb(img, OBJECTRON_INPUT_PX, OBJECTRON_INPUT_PX).data);
+}
+
+/** Cuts the batched output tensors of `count` images into one ObjectronRaw per image (views, no copy). */
+export function splitObjectronBatch(count: number, boxes: Float32Array, logits: Float32Array, features: Float32Array): ObjectronRaw[] {
+  return Array.from({ length: count }, (_, i) => ({
+    boxes: boxes.subarray(i * OBJECTRON_ANCHORS * 4, (i + 1) * OBJECTRON_ANCHORS * 4),
+    logits: logits.subarray(i * OBJECTRON_ANCHORS * OBJECTRON_CLASSES, (i + 1) * OBJECTRON_ANCHORS * OBJECTRON_CLASSES),
+    features: features.subarray(i * OBJECTRON_FEATURE_CHANNELS, (i + 1) * OBJECTRON_FEATURE_CHANNELS),
+  }));
 }
 
 /** Runs the detector on 300×300 RGB pixel buffers. */

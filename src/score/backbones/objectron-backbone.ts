@@ -6,12 +6,11 @@
  */
 import type { Logger } from '../../util/log.js';
 import { errorMessage } from '../../util/errors.js';
-import { resizeRgb } from '../../image/resize-rgb.js';
 import type { Backbone } from '../../model/backbone.js';
 import { BACKBONE_CATALOGUE } from '../../model/backbone-catalogue.js';
 import type { ExecutionProviderName } from '../onnx-session.js';
 import {
-  OBJECTRON_EMBEDDING_DIM, OBJECTRON_INPUT_PX, OBJECTRON_VERSION, readObjectronAssets, summariseObjectron, type ObjectronRunner,
+  OBJECTRON_EMBEDDING_DIM, OBJECTRON_VERSION, objectronPixels, readObjectronAssets, summariseObjectron, type ObjectronRunner,
 } from './objectron-assets.js';
 
 export type ObjectronEngine = 'auto' | 'onnxruntime' | 'tflite-wasm';
@@ -43,9 +42,7 @@ export async function createObjectronBackbone(deps: ObjectronBackboneDeps): Prom
     hasPrior: true,
     async embed(images) {
       if (closed) throw new Error('objectron backbone used after close()');
-      const pixels = images.map((img) =>
-        img.width === OBJECTRON_INPUT_PX && img.height === OBJECTRON_INPUT_PX ? img.data : resizeRgb(img, OBJECTRON_INPUT_PX, OBJECTRON_INPUT_PX).data);
-      const raw = await runner.run(pixels);
+      const raw = await runner.run(objectronPixels(images));
       return raw.map((r) => summariseObjectron(r, assets.targetClass));
     },
     async close() {

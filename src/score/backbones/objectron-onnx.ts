@@ -6,10 +6,11 @@
  */
 import * as ort from 'onnxruntime-node';
 import type { Logger } from '../../util/log.js';
-import { convertTfliteToOnnx } from '../tflite/tflite-to-onnx.js';
+import { CatwatchError } from '../../util/errors.js';
+import { convertTfliteToOnnx, type ConvertedModel } from '../tflite/tflite-to-onnx.js';
 import { createOnnxSession, type ExecutionProviderName } from '../onnx-session.js';
 import {
-  OBJECTRON_ANCHORS, OBJECTRON_CLASSES, OBJECTRON_FEATURE_CHANNELS, OBJECTRON_FEATURE_TENSOR, OBJECTRON_INPUT_PX, OBJECTRON_MODEL_FILE,
+  OBJECTRON_FEATURE_TENSOR, OBJECTRON_INPUT_PX, OBJECTRON_MODEL_FILE, OBJECTRON_ONNX_IO, splitObjectronBatch,
   type ObjectronRaw, type ObjectronRunner,
 } from './objectron-assets.js';
 
@@ -25,36 +26,44 @@ export interface ObjectronOnnxDeps {
 const PIXELS = OBJECTRON_INPUT_PX * OBJECTRON_INPUT_PX * 3;
 const DEFAULT_MAX_BATCH = 8;
 
-export async function createObjectronOnnxRunner(deps: ObjectronOnnxDeps): Promise<ObjectronRunner> {
-  const started = performance.now();
-  const converted = convertTfliteToOnnx(deps.model, {
+/**
+ * The detector as an ONNX graph: uint8 NHWC pixels of any batch size in, `OBJECTRON_ONNX_IO`'s tensors out. Also what
+ * `catwatch models export-triton` serves, so a server runs exactly the graph the local backbone runs.
+ */
+export function convertObjectronToOnnx(model: Uint8Array): ConvertedModel {
+  const converted = convertTfliteToOnnx(model, {
     label: `${OBJECTRON_MODEL_FILE} (@mediapipe/objectron)`,
     normalise: { divide: 127.5, subtract: 1 },
-    pooledOutputs: { features: OBJECTRON_FEATURE_TENSOR },
+    pooledOutputs: { [OBJECTRON_ONNX_IO.features.name]: OBJECTRON_FEATURE_TENSOR },
   });
-  const [boxesName, logitsName, featuresName] = converted.outputNames;
+  const io = OBJECTRON_ONNX_IO;
+  const expected = [io.input.name, io.boxes.name, io.logits.name, io.features.name].join(',');
+  const actual = [converted.inputName, ...converted.outputNames].join(',');
+  if (actual !== expected) throw new CatwatchError('E_MODEL_INVALID', `the converted objectron graph has tensors ${actual}, expected ${expected}`);
+  return converted;
+}
+
+/** One session run on a batch of 300×300 pixel buffers. */
+async function runBatch(session: ort.InferenceSession, pixels: readonly Uint8Array[]): Promise<ObjectronRaw[]> {
+  const n = pixels.length;
+  const input = new Uint8Array(n * PIXELS);
+  pixels.forEach((px, i) => input.set(px, i * PIXELS));
+  const io = OBJECTRON_ONNX_IO;
+  const out = await session.run({ [io.input.name]: new ort.Tensor('uint8', input, [n, OBJECTRON_INPUT_PX, OBJECTRON_INPUT_PX, 3]) });
+  const data = (name: string): Float32Array => out[name].data as Float32Array;
+  return splitObjectronBatch(n, data(io.boxes.name), data(io.logits.name), data(io.features.name));
+}
+
+export async function createObjectronOnnxRunner(deps: ObjectronOnnxDeps): Promise<ObjectronRunner> {
+  const started = performance.now();
+  const converted = convertObjectronToOnnx(deps.model);
   const convertMs = Math.round(performance.now() - started);
-  const run = async (session: ort.InferenceSession, pixels: readonly Uint8Array[]): Promise<ObjectronRaw[]> => {
-    const n = pixels.length;
-    const input = new Uint8Array(n * PIXELS);
-    pixels.forEach((px, i) => input.set(px, i * PIXELS));
-    const feeds = { [converted.inputName]: new ort.Tensor('uint8', input, [n, OBJECTRON_INPUT_PX, OBJECTRON_INPUT_PX, 3]) };
-    const out = await session.run(feeds);
-    const boxes = out[boxesName].data as Float32Array;
-    const logits = out[logitsName].data as Float32Array;
-    const features = out[featuresName].data as Float32Array;
-    return Array.from({ length: n }, (_, i) => ({
-      boxes: boxes.subarray(i * OBJECTRON_ANCHORS * 4, (i + 1) * OBJECTRON_ANCHORS * 4),
-      logits: logits.subarray(i * OBJECTRON_ANCHORS * OBJECTRON_CLASSES, (i + 1) * OBJECTRON_ANCHORS * OBJECTRON_CLASSES),
-      features: features.subarray(i * OBJECTRON_FEATURE_CHANNELS, (i + 1) * OBJECTRON_FEATURE_CHANNELS),
-    }));
-  };
   const { session, runtime } = await createOnnxSession({
     model: converted.onnx,
     log: deps.log,
     executionProviders: deps.executionProviders,
     intraOpNumThreads: deps.intraOpNumThreads,
-    warmup: async (candidate) => void (await run(candidate, [new Uint8Array(PIXELS)])),
+    warmup: async (candidate) => void (await runBatch(candidate, [new Uint8Array(PIXELS)])),
   });
   const maxBatch = deps.maxBatch ?? DEFAULT_MAX_BATCH;
   deps.log.info({ convertMs, ops: converted.opCounts, runtime, maxBatch }, 'objectron detector converted to ONNX');
@@ -62,7 +71,7 @@ export async function createObjectronOnnxRunner(deps: ObjectronOnnxDeps): Promis
     runtime,
     async run(pixels) {
       const outputs: ObjectronRaw[] = [];
-      for (let start = 0; start < pixels.length; start += maxBatch) outputs.push(...(await run(session, pixels.slice(start, start + maxBatch))));
+      for (let start = 0; start < pixels.length; start += maxBatch) outputs.push(...(await runBatch(session, pixels.slice(start, start + maxBatch))));
       return outputs;
     },
     close: () => session.release(),
