@@ -93,7 +93,7 @@ function pipeline({ deps, store, bus, runner }: Wiring): { stages: Array<Stage<C
   const trainer = createTrainSupervisor({ config, configPath: deps.configPath, cliPath: deps.cliPath, db, log, onState: (state) => bus.emit('train-state', state), onProgress: trainFeed.progress });
   publisher.onCommand(publisher.topics.trainSet, () => trainer.request('mqtt train/set'));
   const modelVersion = (): string | undefined => scheduler.model()?.version;
-  const health = createHealth({ config, cameraStats: () => cameras.stats(), modelVersion, storageError: () => storageProblem(outbox.storageError(), mine.storeError()) });
+  const health = createHealth({ config, cameraStats: () => cameras.stats(), modelVersion, storageError: () => storageProblem(outbox.storageError(), mine.storeError()), inferenceServer: () => pool.remoteStats() });
   const stats = createStatsReporter({ config, publisher, outbox, pool, log, cameraStats: () => cameras.stats(), scoreStats: (c) => scheduler.stats(c), modelVersion: () => modelVersion() ?? 'none' });
   const metrics = createMetrics({ cameraStats: () => cameras.stats(), droppedFrames: (c) => scheduler.stats(c).dropped, outboxDepth: () => outbox.depth(), camerasUp: () => health.camerasUp(), stages: () => runner.reports(), commandsRefused: () => publisher.commandsRefused() });
   const status = createStatus({ node: config().node.id ?? hostname(), version: packageVersion(), stages: () => runner.reports(), phase: () => runner.phase(), cameraStats: () => cameras.stats(), camerasUp: () => health.camerasUp(), modelVersion, configHistory: store.history, publisher, cameraThresholds: thresholds.report });

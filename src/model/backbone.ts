@@ -14,6 +14,21 @@ export interface BackboneOutput {
   readonly box?: NormBox;
 }
 
+/** The link to a remote inference server (Triton), for backbones that score through one. */
+export interface RemoteBackboneStats {
+  /** True while batches go to the server (false: the local fallback scores them). */
+  readonly up: boolean;
+  readonly state: string;
+  /** The server and model, credentials removed. */
+  readonly server: string;
+  readonly requests: number;
+  readonly failures: number;
+  /** Batches the local backbone scored because the server could not. */
+  readonly fallbackBatches: number;
+  /** Why the server is not in use, while it is not. */
+  readonly reason?: string;
+}
+
 export interface Backbone {
   /** Stable id of the weights, e.g. `objectron-ssd-mnv2-oi@0.4.1675468480`; part of the embedding cache key. */
   readonly id: string;
@@ -23,5 +38,7 @@ export interface Backbone {
   readonly hasPrior: boolean;
   /** Images of any size; the backbone resizes to its own input. Output order = input order. */
   embed(images: readonly RgbImage[]): Promise<BackboneOutput[]>;
+  /** Only for backbones that score on a remote server. */
+  remoteStats?(): RemoteBackboneStats;
   close(): Promise<void>;
 }

@@ -42,6 +42,8 @@ export interface StatsPayload {
   /** Events held in memory because the disk cannot be written (full), and why; absent when all is on disk. */
   outbox_held_in_memory?: number;
   storage_error?: string;
+  /** With backbone: triton, the inference server link (up, requests, failures, batches scored locally instead). */
+  inference_server?: { up: boolean; state: string; server: string; requests: number; failures: number; fallback_batches: number; reason?: string };
   model_version: string;
   cameras: Record<string, CameraStatsPayload>;
 }

@@ -3,6 +3,7 @@
  * from frame capture to scored result (p50/p95 over a recent window); queue and outbox depths.
  */
 import type { Config } from '../config/schema.js';
+import type { RemoteBackboneStats } from '../model/backbone.js';
 import type { CameraIngestStats } from '../ingest/camera-ingest.js';
 import type { ScorePool } from '../score/score-pool.js';
 import type { ScoredFrame } from '../score/score-stage.js';
@@ -51,6 +52,7 @@ export function createStatsReporter(deps: StatsReporterDeps) {
       score_queue_depth: deps.pool.stats().queueDepth,
       outbox_depth: deps.outbox.depth(),
       ...(deps.outbox.storageError() === undefined ? {} : { outbox_held_in_memory: deps.outbox.heldInMemory(), storage_error: deps.outbox.storageError() }),
+      ...inferenceServer(deps.pool.remoteStats()),
       model_version: deps.modelVersion(),
       cameras,
     };
@@ -83,4 +85,10 @@ export function createStatsReporter(deps: StatsReporterDeps) {
 
 function round(x: number): number {
   return Math.round(x * 10) / 10;
+}
+
+function inferenceServer(remote: RemoteBackboneStats | undefined): Pick<StatsPayload, 'inference_server'> {
+  if (!remote) return {};
+  const { up, state, server, requests, failures, fallbackBatches, reason } = remote;
+  return { inference_server: { up, state, server, requests, failures, fallback_batches: fallbackBatches, ...(reason === undefined ? {} : { reason }) } };
 }

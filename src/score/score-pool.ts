@@ -6,7 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../util/log.js';
-import type { BackboneOutput } from '../model/backbone.js';
+import type { BackboneOutput, RemoteBackboneStats } from '../model/backbone.js';
 import type { RgbImage } from '../image/image.js';
 import type { BackboneSpec } from './backbone-spec.js';
 import type { EmbedRequest, WorkerInit, WorkerMessage } from './score-worker.js';
@@ -27,12 +27,14 @@ export interface ScorePool {
   stop(): Promise<void>;
   embed(images: readonly RgbImage[]): Promise<BackboneOutput[]>;
   stats(): { queueDepth: number; workers: number; busy: number; rejected: number; inferenceMs: number[] };
+  /** The remote inference server as the workers last saw it (summed over workers); undefined for local backbones. */
+  remoteStats(): RemoteBackboneStats | undefined;
   /** Heartbeat: resolves true when every worker answered a ping within `timeoutMs` (false with no worker left). */
   ping(timeoutMs: number): Promise<boolean>;
 }
 
 interface Pending { image: RgbImage; resolve: (o: BackboneOutput) => void; reject: (e: Error) => void }
-interface Slot { worker: Worker; busy: boolean; batchId?: number; pongs: Map<number, () => void> }
+interface Slot { worker: Worker; busy: boolean; batchId?: number; pongs: Map<number, () => void>; remote?: RemoteBackboneStats }
 
 const CLOSE_TIMEOUT_MS = 1500;
 
@@ -89,6 +91,7 @@ export function createScorePool(deps: ScorePoolDeps): ScorePool {
     const batch = inFlight.get(msg.id) ?? [];
     inFlight.delete(msg.id);
     if (msg.type === 'result') recordMs(recentMs, msg.ms / Math.max(1, batch.length));
+    if (msg.type === 'result' && msg.remote) slot.remote = msg.remote;
     settle(batch, msg);
     dispatch();
   }
@@ -120,6 +123,7 @@ export function createScorePool(deps: ScorePoolDeps): ScorePool {
       log.info({ backbone: info.id, runtime: info.runtime, workers: count, threadsPerWorker: threads }, 'scoring workers ready');
       return info;
     },
+    remoteStats: () => sumRemoteStats(slots.flatMap((s) => (s.remote ? [s.remote] : []))),
     async stop() {
       stopping = true;
       for (const p of queue.splice(0)) p.reject(new Error('score pool stopped'));
@@ -218,4 +222,20 @@ function recordMs(recentMs: number[], ms: number): void {
 function settle(batch: readonly Pending[], msg: Extract<WorkerMessage, { type: 'result' | 'error' }>): void {
   if (msg.type === 'result') batch.forEach((p, i) => p.resolve(msg.outputs[i]));
   else for (const p of batch) p.reject(new Error(msg.message));
+}
+
+/** One view of the server over all workers: up only while every worker uses it; counters summed. */
+function sumRemoteStats(perWorker: readonly RemoteBackboneStats[]): RemoteBackboneStats | undefined {
+  if (perWorker.length === 0) return undefined;
+  const down = perWorker.find((r) => !r.up);
+  const sum = (key: 'requests' | 'failures' | 'fallbackBatches'): number => perWorker.reduce((n, r) => n + r[key], 0);
+  return {
+    up: down === undefined,
+    state: down?.state ?? perWorker[0].state,
+    server: perWorker[0].server,
+    requests: sum('requests'),
+    failures: sum('failures'),
+    fallbackBatches: sum('fallbackBatches'),
+    ...(down?.reason === undefined ? {} : { reason: down.reason }),
+  };
 }

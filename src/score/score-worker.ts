@@ -4,7 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { pino } from 'pino';
-import type { BackboneOutput } from '../model/backbone.js';
+import type { BackboneOutput, RemoteBackboneStats } from '../model/backbone.js';
 import type { RgbImage } from '../image/image.js';
 import type { BackboneSpec } from './backbone-spec.js';
 import { createBackbone } from './create-backbone.js';
@@ -13,7 +13,7 @@ export interface WorkerInit { spec: BackboneSpec; logLevel: string; workerId: nu
 export interface EmbedRequest { id: number; images: Array<{ data: ArrayBuffer; width: number; height: number }> }
 export type WorkerMessage =
   | { type: 'ready'; id: string; runtime: string; embeddingDim: number; hasPrior: boolean }
-  | { type: 'result'; id: number; outputs: BackboneOutput[]; ms: number }
+  | { type: 'result'; id: number; outputs: BackboneOutput[]; ms: number; remote?: RemoteBackboneStats }
   | { type: 'error'; id: number; message: string }
   | { type: 'fatal'; message: string }
   | { type: 'pong'; n: number };
@@ -48,7 +48,7 @@ createBackbone(init.spec, log).then(
         (raw) => {
           // Fresh buffers per embedding: a backbone may return views into one big output tensor.
           const outputs = raw.map((o) => ({ ...o, embedding: Float32Array.from(o.embedding) }));
-          port.postMessage({ type: 'result', id: msg.id, outputs, ms: performance.now() - started } satisfies WorkerMessage, outputs.map((o) => o.embedding.buffer as ArrayBuffer));
+          port.postMessage({ type: 'result', id: msg.id, outputs, ms: performance.now() - started, remote: backbone.remoteStats?.() } satisfies WorkerMessage, outputs.map((o) => o.embedding.buffer as ArrayBuffer));
         },
         (err: unknown) => port.postMessage({ type: 'error', id: msg.id, message: (err as Error).message } satisfies WorkerMessage),
       );

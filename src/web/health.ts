@@ -6,6 +6,7 @@
  */
 import type { CameraConfig, Config } from '../config/schema.js';
 import type { CameraIngestStats } from '../ingest/camera-ingest.js';
+import type { RemoteBackboneStats } from '../model/backbone.js';
 
 export interface HealthCheck {
   name: string;
@@ -27,6 +28,8 @@ export interface HealthDeps {
   modelVersion: () => string | undefined;
   /** What cannot be written to disk now (events held in memory, mined samples lost), when something cannot. */
   storageError?: () => string | undefined;
+  /** With backbone: triton, the inference server link (a server that is down is reported; scoring goes on locally). */
+  inferenceServer?: () => RemoteBackboneStats | undefined;
   now?: () => number;
 }
 
@@ -70,6 +73,8 @@ export function createHealth(deps: HealthDeps) {
       checks.push({ name: 'model', ok: version !== undefined, detail: version === undefined ? 'no model loaded' : `version ${version}` });
       const storageError = deps.storageError?.();
       if (storageError !== undefined) checks.push({ name: 'storage', ok: false, detail: storageError });
+      const remote = deps.inferenceServer?.();
+      if (remote) checks.push({ name: 'inference server', ok: remote.up, detail: remote.up ? `${remote.server} in use` : `${remote.server} ${remote.state}, scoring locally: ${remote.reason ?? ''}` });
       return { ok: checks.every((c) => c.ok), checks };
     },
     /** Per enabled camera: did it deliver a frame within its limit (metrics, availability, status). */

@@ -115,16 +115,21 @@ export async function createTritonBackbone(deps: TritonBackboneDeps): Promise<Tr
       const fallback = await local.get();
       return fallback.embed(pixels.map((data) => ({ data, width: OBJECTRON_INPUT_PX, height: OBJECTRON_INPUT_PX })));
     },
-    tritonStats: () => ({
-      up: link.state === 'up', state: link.state, server: remote.server, requests: link.requests, failures: link.failures,
-      fallbackBatches: link.fallbackBatches, ...(link.reason === undefined ? {} : { reason: link.reason }), ...remote.traffic,
-    }),
+    remoteStats: () => tritonStatsOf(link, remote),
+    tritonStats: () => tritonStatsOf(link, remote),
     async close() {
       if (closed) return;
       closed = true;
       await local.close();
       log.info('backbone closed');
     },
+  };
+}
+
+function tritonStatsOf(link: Link, remote: ObjectronRemote): TritonStats {
+  return {
+    up: link.state === 'up', state: link.state, server: remote.server, requests: link.requests, failures: link.failures,
+    fallbackBatches: link.fallbackBatches, ...(link.reason === undefined ? {} : { reason: link.reason }), ...remote.traffic,
   };
 }
 
