@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -83,4 +83,29 @@ test('service install --dry-run writes nothing; install writes the unit for this
   const again = await runCli(['service', 'install', '--prefix', prefix]);
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout, /skipped .*catwatch\.yml \(exists/);
+});
+
+test('the template unit (catwatch@.service) is the shipped unit with per-instance paths, verifies and scores at most 2.0', { skip }, async (t) => {
+  const template = readFileSync(join(repoRoot, 'systemd', 'catwatch@.service'), 'utf8');
+  const shipped = readFileSync(shippedUnit, 'utf8');
+  // Everything from [Unit] on is the shipped unit's, but for the lines that name the instance: no drift in hardening.
+  const body = (text: string): string => text.slice(text.indexOf('[Unit]'));
+  const perInstance: Array<[string, string]> = [
+    ['Description=catwatch camera detection service (RTSP in, MQTT out)', 'Description=catwatch camera detection service, instance %i (RTSP in, MQTT out)'],
+    ['StateDirectory=catwatch\n', 'StateDirectory=catwatch/%i\n'],
+    ['Environment=CATWATCH_DATA_DIR=%S/catwatch\n', 'Environment=CATWATCH_DATA_DIR=%S/catwatch/%i\n'],
+    ['Environment=CATWATCH_CONFIG=%E/catwatch/catwatch.yml\n', 'Environment=CATWATCH_CONFIG=%E/catwatch/%i.yml\n'],
+    ['EnvironmentFile=-%E/catwatch/catwatch.env\n', 'EnvironmentFile=-%E/catwatch/%i.env\n'],
+  ];
+  assert.equal(body(template), perInstance.reduce((text, [from, to]) => text.replace(from, to), body(shipped)));
+
+  const dir = mkdtempSync(join(tmpdir(), 'cw-template-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const instance = join(dir, 'catwatch@yard.service');
+  writeFileSync(join(dir, 'catwatch@.service'), template);
+  writeFileSync(instance, template);
+  const score = await exposure(instance);
+  t.diagnostic(`template instance exposure ${score}`);
+  assert.ok(score <= MAX_EXPOSURE, `exposure ${score} > ${MAX_EXPOSURE}`);
+  if (existsSync('/usr/bin/node')) await assertVerifies(instance);
 });
