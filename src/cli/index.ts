@@ -53,9 +53,26 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
       for (const line of err.details) io.stderr.write(`  ${line}\n`);
       return err.exitCode;
     }
-    io.stderr.write(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    const storage = storageFailure(err);
+    if (storage) {
+      io.stderr.write(`error ${storage}: ${(err as Error).message}: ${storage === 'E_DISK_FULL' ? 'free space' : 'check the free space and the disk'} where the data folder is (catwatch doctor shows it), then run it again\n`);
+      return EXIT_FAILURE;
+    }
+    // An error catwatch did not expect: its stack helps a bug report, but only when asked for.
+    const debug = process.env.CATWATCH_LOG_LEVEL === 'debug' || process.env.CATWATCH_LOG_LEVEL === 'trace';
+    io.stderr.write(`error: ${err instanceof Error ? (debug ? (err.stack ?? err.message) : `${err.name}: ${err.message} (CATWATCH_LOG_LEVEL=debug shows where)`) : String(err)}\n`);
     return EXIT_FAILURE;
   }
+}
+
+/**
+ * The failures every command can meet and none can fix: a full disk (SQLite's SQLITE_FULL, the kernel's ENOSPC), or
+ * a write SQLite could not do (SQLITE_IOERR_*: what a full disk gives while its write-ahead log grows).
+ */
+function storageFailure(err: unknown): 'E_DISK_FULL' | 'E_STORAGE' | undefined {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC') return 'E_DISK_FULL';
+  return typeof code === 'string' && code.startsWith('SQLITE_IOERR') ? 'E_STORAGE' : undefined;
 }
 
 runCli(process.argv.slice(2)).then(

@@ -107,8 +107,12 @@ export const trainCommand: Command = {
       return n;
     };
     const progress = createProgress(!values.json && Boolean(process.stderr.isTTY));
-    const { pool, info } = await startPool(ctx, backbone);
+    // The cache first: when it cannot be opened (a full disk), no scoring workers are left running.
     const cache = openEmbeddingCache(config.dataDir);
+    const { pool, info } = await startPool(ctx, backbone).catch((err: unknown) => {
+      cache.close();
+      throw err;
+    });
     try {
       const result = await runTraining(
         {
