@@ -2,9 +2,10 @@
  * Keeping the sample store in shape: the disk quota, crash recovery, the integrity check and export. Each works on
  * rows and files together, in the order that keeps a kill -9 harmless (see sample-store.ts).
  */
-import { existsSync, statSync, unlinkSync } from 'node:fs';
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { constants, existsSync, statSync, unlinkSync } from 'node:fs';
+import { lstat, mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
+import { CatwatchError } from '../util/errors.js';
 import { walkFiles } from './sample-files.js';
 import { allRows, COLUMNS, removeSamples, toRecord, totalBytes, type IntegrityReport, type Row, type SampleRecord, type SampleState, type StoreContext } from './sample-rows.js';
 
@@ -79,6 +80,39 @@ export function checkStoreIntegrity(ctx: StoreContext): IntegrityReport {
   return { ok: problems.length === 0, problems };
 }
 
+/** A folder to export into, refused when it is a symbolic link (it would send the files elsewhere). */
+async function mkdirNoLink(path: string): Promise<void> {
+  await mkdir(path, { recursive: true });
+  if ((await lstat(path)).isSymbolicLink()) throw new CatwatchError('E_USAGE', `${path} is a symbolic link: export into a plain folder`);
+}
+
+/**
+ * Copies a sample file without following symbolic links at either end: a link planted in the data folder must not
+ * export the file it points to (/etc/shadow, a key), and one planted in the export folder must not be written through.
+ */
+async function copyNoFollow(from: string, to: string): Promise<void> {
+  const source = await open(from, constants.O_RDONLY | constants.O_NOFOLLOW).catch((err: NodeJS.ErrnoException) => {
+    throw err.code === 'ELOOP' ? new CatwatchError('E_STORE', `${from} is a symbolic link, not a sample file: not exported`) : err;
+  });
+  try {
+    if (!(await source.stat()).isFile()) throw new CatwatchError('E_STORE', `${from} is not a regular file: not exported`);
+    await writeNoFollow(to, await source.readFile());
+  } finally {
+    await source.close();
+  }
+}
+
+async function writeNoFollow(to: string, data: Buffer | string): Promise<void> {
+  const target = await open(to, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o644).catch((err: NodeJS.ErrnoException) => {
+    throw err.code === 'ELOOP' ? new CatwatchError('E_USAGE', `${to} is a symbolic link: export into a plain folder`) : err;
+  });
+  try {
+    await target.writeFile(data);
+  } finally {
+    await target.close();
+  }
+}
+
 /** Copies each crop to `<dir>/<state>/<id>.jpg` and writes `<dir>/index.json` describing them. */
 export async function exportSamples(ctx: StoreContext, dir: string, options: { state?: SampleState }): Promise<{ exported: number; skipped: number[] }> {
   const rows = (options.state ? ctx.db.prepare(`SELECT ${COLUMNS} FROM samples WHERE state = ? ORDER BY id`).all(options.state) : allRows(ctx)) as Row[];
@@ -86,9 +120,9 @@ export async function exportSamples(ctx: StoreContext, dir: string, options: { s
   const skipped: number[] = [];
   for (const r of rows) {
     const file = `${r.state}/${r.id}.jpg`;
-    await mkdir(join(dir, r.state), { recursive: true });
+    await mkdirNoLink(join(dir, r.state));
     try {
-      await copyFile(join(ctx.dataDir, r.crop_file), join(dir, file));
+      await copyNoFollow(join(ctx.dataDir, r.crop_file), join(dir, file));
     } catch (err) {
       // The service's quota may delete a sample while we copy: leave it out, say so.
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
@@ -97,6 +131,6 @@ export async function exportSamples(ctx: StoreContext, dir: string, options: { s
     }
     index.push({ ...toRecord(r), file });
   }
-  await writeFile(join(dir, 'index.json'), `${JSON.stringify({ exportedAtMs: ctx.now(), samples: index }, null, 2)}\n`);
+  await writeNoFollow(join(dir, 'index.json'), `${JSON.stringify({ exportedAtMs: ctx.now(), samples: index }, null, 2)}\n`);
   return { exported: index.length, skipped };
 }

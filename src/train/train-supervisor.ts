@@ -143,6 +143,9 @@ async function stopChild(proc: ChildProcess): Promise<void> {
   if (proc.exitCode === null) proc.kill('SIGKILL');
 }
 
+/** The result line is a few kB (metrics, counts, a sample of every source); 1 MiB leaves room and bounds memory. */
+const MAX_CHILD_STDOUT_CHARS = 2 ** 20;
+
 /**
  * Starts `catwatch train --json` as a low-priority child with an IPC channel (it dies with the service); calls
  * `onExit` with its exit status, its stdout and the tail of its stderr.
@@ -162,7 +165,8 @@ function spawnTrainChild(
   }
   let stdout = '';
   let stderr = '';
-  proc.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+  // Its contract is one JSON line at the end: only the tail is kept, so a child that prints without end costs no memory.
+  proc.stdout?.on('data', (d: Buffer) => (stdout = (stdout + d.toString()).slice(-MAX_CHILD_STDOUT_CHARS)));
   proc.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   proc.on('message', opts.onMessage);
   proc.on('error', (err) => opts.log.error({ err: err.message }, 'training process failed to start'));

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -221,4 +221,30 @@ test('disk full (SQLITE_FULL): add fails with E_STORE naming it, leaves no files
   assert.ok(store.get(after.id));
   assert.equal(jpegs(), 2 * store.count());
   assert.equal(store.recover().orphanFiles, 0);
+});
+
+test('export follows no symbolic link: a planted one in the store is refused, and so is one in the export folder', async (t) => {
+  const dataDir = tempDataDir(t);
+  const { store } = openStore(t, dataDir);
+  const record = await store.add(await sample(0));
+  const secret = join(dataDir, 'secret.txt');
+  writeFileSync(secret, 'TOP-SECRET-KEY');
+  // Someone with write access to the data folder swaps a crop for a link to a file they cannot read themselves.
+  const crop = join(dataDir, record.cropFile);
+  unlinkSync(crop);
+  symlinkSync(secret, crop);
+  const out = join(dataDir, 'export-a');
+  await assert.rejects(store.export(out, {}), (err: Error & { code?: string }) => err.code === 'E_STORE' && /symbolic link/.test(err.message));
+  const exported = existsSync(join(out, 'mined')) ? readdirSync(join(out, 'mined')).map((f) => readFileSync(join(out, 'mined', f), 'utf8')) : [];
+  assert.ok(!exported.some((text) => text.includes('TOP-SECRET')), 'the linked file was not exported');
+
+  // A link planted in the export folder, where a state folder or a file will go, is not written through.
+  unlinkSync(crop);
+  const elsewhere = mkdtempSync(join(tmpdir(), 'cw-elsewhere-'));
+  t.after(() => rmSync(elsewhere, { recursive: true, force: true }));
+  const out2 = join(dataDir, 'export-b');
+  mkdirSync(out2);
+  symlinkSync(elsewhere, join(out2, 'mined'));
+  await assert.rejects(store.export(out2, {}), (err: Error & { code?: string }) => err.code === 'E_USAGE');
+  assert.deepEqual(readdirSync(elsewhere), [], 'nothing was written through the link');
 });
