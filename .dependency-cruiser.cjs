@@ -16,6 +16,7 @@ const LAYERS = [
   ['events'], // scores → events
   ['mine'], // scores → hard negatives
   ['train'], // samples → new model versions
+  ['fleet'], // many nodes: samples to a shared bucket, one trainer, a signed model pointer
   ['replay'], // recorded clips through the pipeline code, with figures
   ['report'], // stats and discovery messages
   ['web'], // health, metrics, HTTP, watchdog

@@ -4,13 +4,15 @@
  * score → mine → samples → train → registry → score. Control (camera up/down, model swaps, training) on the bus.
  */
 import type { Config } from './config/schema.js';
+import type { Logger } from './util/log.js';
 import { createConfigStore, type ConfigStore } from './config/config-store.js';
 import { createDatabaseStage, openDatabase } from './store/database.js';
-import { createSampleStore } from './store/sample-store.js';
-import { cleanRegistryTemp, createRegistry } from './registry/registry.js';
+import { createSampleStore, type SampleStore } from './store/sample-store.js';
+import { cleanRegistryTemp, createRegistry, type Registry } from './registry/registry.js';
+import { createFleetStage } from './fleet/fleet-stage.js';
 import { createOutbox } from './publish/outbox.js';
 import { createEmbeddedBroker, internalBrokerCredentials } from './publish/embedded-broker.js';
-import { createMqttPublisher } from './publish/mqtt-publisher.js';
+import { createMqttPublisher, type MqttPublisher } from './publish/mqtt-publisher.js';
 import { createCamerasStage } from './ingest/cameras-stage.js';
 import { createMotionStage } from './motion/motion-stage.js';
 import { resolveBackboneSpec } from './score/backbone-spec.js';
@@ -85,6 +87,7 @@ function pipeline({ deps, store, bus, runner }: Wiring): { stages: Array<Stage<C
     onSnapshot: (id, jpeg) => void history.saveSnapshot(id, jpeg).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'event snapshot not kept')),
   });
   const registry = createRegistry({ dataDir, bundledDir: bundledModelsDir() });
+  const fleet = createFleet({ config: config(), registry, samples, publisher, log });
   const score = createScoringStage({ config, pool, scheduler, registry, log, onModel: (m) => bus.emit('model-swapped', { version: m.version }) });
   const motion = createMotionStage({ config, onJob: (job) => scheduler.submit(job) });
   const live = createLiveView({ config, log });
@@ -95,7 +98,7 @@ function pipeline({ deps, store, bus, runner }: Wiring): { stages: Array<Stage<C
   const modelVersion = (): string | undefined => scheduler.model()?.version;
   const health = createHealth({ config, cameraStats: () => cameras.stats(), modelVersion, storageError: () => storageProblem(outbox.storageError(), mine.storeError()), inferenceServer: () => pool.remoteStats() });
   const stats = createStatsReporter({ config, publisher, outbox, pool, log, cameraStats: () => cameras.stats(), scoreStats: (c) => scheduler.stats(c), modelVersion: () => modelVersion() ?? 'none' });
-  const metrics = createMetrics({ cameraStats: () => cameras.stats(), droppedFrames: (c) => scheduler.stats(c).dropped, outboxDepth: () => outbox.depth(), camerasUp: () => health.camerasUp(), stages: () => runner.reports(), commandsRefused: () => publisher.commandsRefused() });
+  const metrics = createMetrics({ cameraStats: () => cameras.stats(), droppedFrames: (c) => scheduler.stats(c).dropped, outboxDepth: () => outbox.depth(), camerasUp: () => health.camerasUp(), stages: () => runner.reports(), commandsRefused: () => publisher.commandsRefused(), fleet: fleet && (() => fleet.stats()) });
   const status = createStatus({ node: config().node.id ?? hostname(), version: packageVersion(), stages: () => runner.reports(), phase: () => runner.phase(), cameraStats: () => cameras.stats(), camerasUp: () => health.camerasUp(), modelVersion, configHistory: store.history, publisher, cameraThresholds: thresholds.report });
   const availability = createCameraAvailability({ config, publisher, camerasUp: () => health.camerasUp(), log });
   const discovery = createDiscoveryStage({ config, publisher, version: packageVersion() });
@@ -122,9 +125,10 @@ function pipeline({ deps, store, bus, runner }: Wiring): { stages: Array<Stage<C
   bus.on('train-state', 'metrics', ({ state }) => metrics.recordTrainState(state));
   bus.on('train-state', 'web', (state) => trainFeed.state(state));
   for (const event of ['camera-up', 'camera-down', 'model-swapped'] as const) bus.on(event, 'status', () => status.refresh());
+  if (fleet) bus.on('train-state', 'fleet', (state) => fleet.onTrainState(state));
   bus.on('train-state', 'mqtt', (state) => publisher.publishLatest(publisher.topics.trainState, JSON.stringify({ ...state, at: Date.now() / 1000 }), { retain: true, qos: 1 }));
 
-  const stages = [createDatabaseStage(db), broker, publisher, score, thresholds, events, mine, motion, trainer, cameras, stats, metrics, availability, discovery, status, server, watchdog];
+  const stages = [createDatabaseStage(db), broker, publisher, score, thresholds, events, mine, motion, trainer, cameras, fleet, stats, metrics, availability, discovery, status, server, watchdog];
   return { stages, status: status.snapshot };
 }
 
@@ -157,3 +161,26 @@ function storageProblem(outboxError: string | undefined, samplesError: string | 
   if (outboxError !== undefined) return `events held in memory: ${outboxError}`;
   return samplesError === undefined ? undefined : `mined samples not stored: ${samplesError}`;
 }
+
+/**
+ * Training for many nodes (fleet.*): nodes upload labelled samples and follow the trainer's signed model pointer,
+ * retained on `<base>/fleet/model`; the trainer downloads every node's samples and publishes each model it trains.
+ */
+function createFleet(deps: { config: Config; registry: Registry; samples: SampleStore; publisher: MqttPublisher; log: Logger }) {
+  const { config, publisher } = deps;
+  if (!config.fleet) return undefined;
+  return createFleetStage({
+    config: config.fleet,
+    nodeId: config.node.id ?? hostname(),
+    dataDir: config.dataDir,
+    registry: deps.registry,
+    store: deps.samples,
+    pointerTopic: `${config.mqtt.baseTopic}/fleet/model`,
+    subscribe: (topic, onMessage) => publisher.onRetainedState(topic, onMessage, POINTER_MAX_BYTES),
+    publishRetained: async (topic, payload) => publisher.publishDurable(topic, payload, { retain: true }),
+    log: deps.log,
+  });
+}
+
+/** A signed pointer is a few hundred bytes. */
+const POINTER_MAX_BYTES = 16 * 1024;

@@ -158,6 +158,9 @@ function resolvePaths(config: Config, baseDir: string): Config {
     cameras: config.cameras.map((c) => ({ ...c, url: fileUrlOrPath(c.url) })),
     model: { ...config.model, ...(config.model.positives ? { positives: abs(config.model.positives) } : {}) },
     train: { ...config.train, negatives: config.train.negatives.map(abs), ...(config.train.clipsDir ? { clipsDir: abs(config.train.clipsDir) } : {}) },
+    ...(config.fleet
+      ? { fleet: { ...config.fleet, ...(config.fleet.signingKey ? { signingKey: abs(config.fleet.signingKey) } : {}), ...(config.fleet.publicKey ? { publicKey: abs(config.fleet.publicKey) } : {}) } }
+      : {}),
     mqtt: {
       ...config.mqtt,
       tls: {

@@ -198,6 +198,30 @@ const eventsSchema = z
   })
   .describe('Event state machine.');
 
+const fleetSchema = z
+  .strictObject({
+    role: z.enum(['node', 'trainer']).default('node').describe('node: uploads its labelled samples and follows the signed model pointer. trainer: downloads every node\'s samples, trains, uploads the model and publishes the signed pointer.'),
+    s3: z
+      .strictObject({
+        endpoint: z.string().regex(/^https?:\/\/[^\s]+$/, 'expected an http:// or https:// URL').describe('S3-compatible endpoint, e.g. https://s3.eu-west-1.amazonaws.com or http://minio:9000 (path-style requests).'),
+        region: z.string().min(1).default('us-east-1').describe('Region of the bucket (any value for most S3-compatible servers).'),
+        bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name').describe('Bucket shared by every node.'),
+        prefix: z.string().regex(/^[A-Za-z0-9_./-]*$/, 'expected letters, digits, _ . / or -').default('catwatch').describe('Key prefix: samples under <prefix>/samples/, models under <prefix>/models/.'),
+        accessKeyId: z.string().min(1).describe('Access key id (use ${env:NAME} or ${file:PATH}).'),
+        secretAccessKey: z.string().min(1).describe('Secret access key (use ${env:NAME} or ${file:PATH}).'),
+      })
+      .describe('The shared S3-compatible bucket.'),
+    signingKey: z.string().optional().describe('Trainer: Ed25519 private key (PEM file, `catwatch fleet keygen`) that signs the model pointer.'),
+    publicKey: z.string().optional().describe('Node: Ed25519 public key (PEM file) a model pointer must be signed with; pointers that fail it are refused.'),
+    syncIntervalS: z.number().min(5).max(86400).default(300).describe('Seconds between sample uploads (node) or downloads (trainer).'),
+    maxModelMb: z.number().gt(0).max(4096).default(256).describe('Largest model file a node downloads.'),
+  })
+  .superRefine((fleet, ctx) => {
+    if (fleet.role === 'trainer' && fleet.signingKey === undefined) ctx.addIssue({ code: 'custom', path: ['signingKey'], message: 'a trainer needs fleet.signingKey (catwatch fleet keygen DIR writes one)' });
+    if (fleet.role === 'node' && fleet.publicKey === undefined) ctx.addIssue({ code: 'custom', path: ['publicKey'], message: 'a node needs fleet.publicKey to verify model pointers (the trainer\'s fleet-public.pem)' });
+  })
+  .describe('Training for many nodes: samples to a shared S3 bucket, one trainer, a signed model pointer. Absent: off.');
+
 export const configSchema = z.strictObject({
   node: z
     .strictObject({
@@ -233,6 +257,7 @@ export const configSchema = z.strictObject({
   train: trainSchema.prefault({}),
   mine: mineSchema.prefault({}),
   events: eventsSchema.prefault({}),
+  fleet: fleetSchema.optional(),
   stats: z.strictObject({ intervalS: z.number().min(1).default(30).describe('Seconds between stats messages.') }).prefault({}),
   http: z
     .strictObject({
@@ -265,7 +290,7 @@ export type MotionConfig = CameraConfig['motion'];
  * Config paths whose change needs a restart; everything else applies live (test/integration/live-config.test.ts
  * proves each setting is one or the other). log.level: pino's child loggers copy the level when they are made.
  */
-export const RESTART_REQUIRED_PATHS = ['log.level', 'dataDir', 'mqtt', 'http', 'node', 'model.backbone', 'model.triton', 'model.runtime', 'model.workers', 'model.batchSize'] as const;
+export const RESTART_REQUIRED_PATHS = ['log.level', 'dataDir', 'mqtt', 'http', 'node', 'model.backbone', 'model.triton', 'model.runtime', 'model.workers', 'model.batchSize', 'fleet'] as const;
 
 /** Motion settings of a camera that gave none (the schema's defaults: one source for them). */
 export function defaultMotionConfig(): MotionConfig {

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from '../util/log.js';
 import { redactUrl } from '../util/log.js';
+import { createStateSubscriptions } from './state-subscriptions.js';
 import { bounded, createCommandGate, type CommandRefusal, type CommandGate } from './command-gate.js';
 import type { Outbox } from './outbox.js';
 import { topics, type Topics } from './topics.js';
@@ -41,6 +42,11 @@ export interface MqttPublisher {
   /** Latest wins; dropped while disconnected (retained state is republished on reconnect by its owner). */
   publishLatest(topic: string, payload: string | Buffer, options?: { retain?: boolean; qos?: 0 | 1 }): void;
   onCommand(topic: string, handler: CommandHandler): void;
+  /**
+   * Follows a retained state topic (e.g. the fleet's signed model pointer): unlike commands, retained messages are
+   * delivered (that is the point), but one above `maxBytes` is dropped and counted as too-large. Returns an unsubscribe.
+   */
+  onRetainedState(topic: string, handler: CommandHandler, maxBytes: number): () => void;
   /** Runs on every (re)connect, and at once when already connected. */
   onConnect(listener: () => void): void;
   /** Commands not run so far, by reason. */
@@ -92,6 +98,7 @@ export function createMqttPublisher(deps: MqttPublisherDeps): MqttPublisher {
   const log = deps.log.child({ component: 'mqtt' });
   const t = topics(deps.baseTopic, deps.nodeId);
   const handlers = new Map<string, CommandHandler>();
+  const states = createStateSubscriptions(log);
   const gate = createCommandGate();
   const connectListeners: Array<() => void> = [];
   let client: MqttClient | undefined;
@@ -127,7 +134,7 @@ export function createMqttPublisher(deps: MqttPublisherDeps): MqttPublisher {
       c.on('connect', () => {
         log.info({ url: redactUrl(deps.url), outboxDepth: deps.outbox.depth() }, 'mqtt connected');
         c.publish(t.available, 'online', { qos: 1, retain: true });
-        const commandTopics = [...handlers.keys()];
+        const commandTopics = [...handlers.keys(), ...states.topics()];
         if (commandTopics.length > 0) c.subscribe(commandTopics, { qos: 1 });
         for (const listener of connectListeners) runListener(listener, log);
         drain();
@@ -135,7 +142,7 @@ export function createMqttPublisher(deps: MqttPublisherDeps): MqttPublisher {
       c.on('close', () => log.debug('mqtt connection closed'));
       c.on('offline', () => log.warn({ url: redactUrl(deps.url) }, 'mqtt broker unreachable, retrying'));
       c.on('error', (err) => log.warn({ err: err.message }, 'mqtt error'));
-      c.on('message', (topic, payload, packet) => runCommand(handlers.get(topic), { topic, payload, retained: packet.retain }, gate, log));
+      c.on('message', (topic, payload, packet) => states.handle(topic, payload) || runCommand(handlers.get(topic), { topic, payload, retained: packet.retain }, gate, log));
       // Do not block start-up on the broker: catwatch detects (and queues events) while the broker is away.
     },
     async stop() {
@@ -163,6 +170,7 @@ export function createMqttPublisher(deps: MqttPublisherDeps): MqttPublisher {
       handlers.set(topic, handler);
       if (client?.connected) client.subscribe(topic, { qos: 1 });
     },
+    onRetainedState: (topic, handler, maxBytes) => states.add(topic, handler, maxBytes, () => client),
     onConnect(listener) {
       connectListeners.push(listener);
       // Stages register after the client may already be connected: run it now for the current connection.

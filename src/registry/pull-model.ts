@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
@@ -95,6 +95,53 @@ export async function pullModel(options: PullModelOptions): Promise<PullModelRes
   return { ...result, changed: true };
 }
 
+/** A file that is not in the catalogue but whose sha256 is known (e.g. from a signed fleet model pointer). */
+export interface PullFileOptions {
+  /** An http(s) URL, or a local file path (a mirror, a test). */
+  readonly source: string;
+  readonly path: string;
+  readonly sha256: string;
+  /** Downloads past this size are stopped (a wrong URL must not fill the disk). */
+  readonly maxBytes: number;
+  readonly log: Logger;
+}
+
+/**
+ * The same guarantees as `pullModel` for any file: downloaded (or copied) to `<path>.partial`, sha256-checked, then
+ * fsynced and renamed into place; on a mismatch the partial file is deleted and nothing is installed.
+ */
+export async function pullVerifiedFile(options: PullFileOptions): Promise<{ path: string; sizeBytes: number }> {
+  const { source, path, sha256, maxBytes } = options;
+  const spec = { name: basename(path), sizeBytes: maxBytes, url: source };
+  await mkdir(dirname(path), { recursive: true });
+  const partial = `${path}.partial`;
+  await rm(partial, { force: true });
+  try {
+    if (/^https?:\/\//i.test(source)) {
+      const { body } = await request(source, 0, spec);
+      await pipeline(Readable.fromWeb(body as WebReadableStream<Uint8Array>), progressCounter(0, maxBytes, spec, {}), createWriteStream(partial))
+        .catch((err: unknown) => {
+          throw err instanceof CatwatchError ? err : networkError(source, spec, err);
+        });
+    } else {
+      await pipeline(createReadStream(source), progressCounter(0, maxBytes, spec, {}), createWriteStream(partial));
+    }
+    const actual = await sha256OfFile(partial);
+    if (actual !== sha256) {
+      throw new CatwatchError(PULL_ERROR_CODES.checksum,
+        `checksum mismatch for ${spec.name} from ${redactUrl(source)}: expected sha256 ${sha256}, got ${actual}; the file was deleted and nothing was installed`);
+    }
+  } catch (err) {
+    await rm(partial, { force: true });
+    throw err;
+  }
+  const { size } = await stat(partial);
+  await commitFile(partial, path);
+  return { path, sizeBytes: size };
+}
+
+type FileSpec = Pick<CatalogModel, 'name' | 'sizeBytes' | 'url'>;
+
 function fileUrl(model: CatalogModel, from: string | undefined): string {
   if (from === undefined) return model.url;
   let pathname: string;
@@ -141,7 +188,7 @@ async function download(url: string, partial: string, model: CatalogModel, optio
 }
 
 /** Fetches from `offset` (following redirects); falls back to the whole file when the server cannot resume. */
-async function request(url: string, offset: number, model: CatalogModel): Promise<{ body: ReadableStream<Uint8Array>; start: number }> {
+async function request(url: string, offset: number, model: FileSpec): Promise<{ body: ReadableStream<Uint8Array>; start: number }> {
   let response: Response;
   try {
     response = await fetch(url, { redirect: 'follow', headers: offset > 0 ? { range: `bytes=${offset}-` } : {} });
@@ -159,15 +206,15 @@ async function request(url: string, offset: number, model: CatalogModel): Promis
   throw networkError(url, model, new Error(`HTTP ${response.status} ${response.statusText}`));
 }
 
-function networkError(url: string, model: CatalogModel, cause: unknown): CatwatchError {
+function networkError(url: string, model: FileSpec, cause: unknown): CatwatchError {
   const reason = cause instanceof Error && cause.cause instanceof Error ? `${errorMessage(cause)}: ${cause.cause.message}` : errorMessage(cause);
   return new CatwatchError(PULL_ERROR_CODES.network,
     `download of ${redactUrl(url)} failed (${redactUrl(reason)}); any partial download is kept and resumes on the next pull. `
-    + `Without internet, copy ${model.name}.onnx into a folder and use --from <folder>`, { cause });
+    + (model.name.endsWith('.onnx') || !model.name.includes('.') ? `Without internet, copy ${model.name}.onnx into a folder and use --from <folder>` : 'check the URL and the network'), { cause });
 }
 
 /** Counts bytes for `onProgress`; stops a download past `limitBytes`, so a wrong URL cannot fill the disk. */
-function progressCounter(start: number, limitBytes: number, model: CatalogModel, options: PullModelOptions): Transform {
+function progressCounter(start: number, limitBytes: number, model: FileSpec, options: Pick<PullModelOptions, 'onProgress'>): Transform {
   let received = start;
   return new Transform({
     transform(chunk: Buffer, _encoding, callback) {

@@ -17,6 +17,8 @@ export interface MetricsDeps {
   stages: () => ReadonlyArray<{ name: string; state: string }>;
   /** MQTT commands not run, by reason (retained, too-large, rate-limited). */
   commandsRefused?: () => Readonly<Record<string, number>>;
+  /** With fleet.* configured: model pointers installed and refused (by reason), samples moved through the bucket. */
+  fleet?: () => { installed: number; refusedSignature: number; refusedChecksum: number; refused: number; samplesUploaded: number; samplesDownloaded: number } | undefined;
 }
 
 const PREFIX = 'catwatch_';
@@ -65,6 +67,35 @@ function registerStateMetrics(registry: Registry, deps: MetricsDeps): void {
   });
 }
 
+/** Fleet counters, copied from the fleet stage's own totals at scrape time. */
+function registerFleetMetrics(registry: Registry, fleet: NonNullable<MetricsDeps['fleet']>): void {
+  new Counter({
+    name: `${PREFIX}fleet_pointers_refused_total`,
+    help: 'Model pointers from the trainer not installed: bad signature, sha256 mismatch, or an unusable model file.',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const f = fleet();
+      if (!f) return;
+      this.inc({ reason: 'signature' }, f.refusedSignature);
+      this.inc({ reason: 'checksum' }, f.refusedChecksum);
+      this.inc({ reason: 'other' }, Math.max(0, f.refused - f.refusedSignature - f.refusedChecksum));
+    },
+  });
+  const copied = (name: string, help: string, value: (f: NonNullable<ReturnType<typeof fleet>>) => number): void => void new Counter({
+    name: PREFIX + name, help, registers: [registry],
+    collect() {
+      this.reset();
+      const f = fleet();
+      if (f) this.inc(value(f));
+    },
+  });
+  copied('fleet_models_installed_total', 'Model versions installed from the trainer\'s signed pointer.', (f) => f.installed);
+  copied('fleet_samples_uploaded_total', 'Labelled samples this node uploaded to the fleet bucket.', (f) => f.samplesUploaded);
+  copied('fleet_samples_downloaded_total', 'Samples the trainer downloaded from the fleet bucket.', (f) => f.samplesDownloaded);
+}
+
 export function createMetrics(deps: MetricsDeps) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: PREFIX });
@@ -86,6 +117,7 @@ export function createMetrics(deps: MetricsDeps) {
   cameraCounter('dropped_frames_total', 'Frames replaced by a newer one before they were scored (the model was behind).', (c) => deps.droppedFrames(c));
   cameraCounter('ffmpeg_restarts_total', 'ffmpeg restarts per camera (stalls, exits, reconnects).', (_c, s) => s.restarts);
   registerStateMetrics(registry, deps);
+  if (deps.fleet) registerFleetMetrics(registry, deps.fleet);
   const inference = new Histogram({
     name: `${PREFIX}inference_seconds`,
     help: 'Backbone + head time per scored frame (all its regions in one batch).',

@@ -10,6 +10,7 @@ import { replayCommand } from './replay.js';
 import { doctorCommand } from './doctor.js';
 import { serviceCommand } from './service.js';
 import { samplesCommand } from './samples.js';
+import { fleetCommand } from './fleet.js';
 
 export const commands: readonly Command[] = [
   runCommand,
@@ -19,6 +20,7 @@ export const commands: readonly Command[] = [
   replayCommand,
   modelsCommand,
   samplesCommand,
+  fleetCommand,
   doctorCommand,
   configCommand,
   serviceCommand,

@@ -2,6 +2,7 @@
 import { openEmbeddingCache } from '../../train/embedding-cache.js';
 import { loadBundledBase, runTraining } from '../../train/train-run.js';
 import { loadStoreItems } from '../../train/store-items.js';
+import { fleetTrainingItems } from '../../fleet/sample-items.js';
 import { CatwatchError, EXIT_OK } from '../../util/errors.js';
 import { BACKBONE_NAMES, isBackboneName } from '../../model/backbone-catalogue.js';
 import { parseCommandArgs, type Command } from '../command.js';
@@ -119,7 +120,7 @@ export const trainCommand: Command = {
           label: config.model.label,
           positives,
           negatives: values.negatives ?? config.train.negatives,
-          storeItems: values['no-mined'] ? [] : loadStoreItems(config.dataDir),
+          storeItems: values['no-mined'] ? [] : [...loadStoreItems(config.dataDir), ...fleetTrainingItems(config)],
           synthetic: int(values.synthetic, config.train.syntheticNegatives, 'synthetic'),
           augmentPerPositive: int(values.augment, 1, 'augment'),
           targetFpr: config.train.targetFpr,

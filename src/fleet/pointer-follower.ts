@@ -1,0 +1,64 @@
+/**
+ * Node side of the model pointer: verify (Ed25519), skip if already current, fetch the model sha256-checked and
+ * atomically, install it in the registry and make it current (as `catwatch models use` does; the model watcher then
+ * swaps the scorer to it). Every refusal is logged and counted in `stats`; nothing is installed. One pointer at a time.
+ */
+import type { Registry } from '../registry/registry.js';
+import { isCatwatchError } from '../util/errors.js';
+import type { Logger } from '../util/log.js';
+import type { FleetStats } from './fleet-stats.js';
+import { installModelBundle } from './model-bundle.js';
+import { fetchPointedModel } from './model-fetch.js';
+import { verifyPointerMessage, type ModelPointer } from './model-pointer.js';
+import type { FleetBucket } from './s3-bucket.js';
+
+export interface PointerFollowerDeps {
+  registry: Registry;
+  dataDir: string;
+  bucket: () => FleetBucket;
+  bucketName: string;
+  maxBytes: number;
+  publicKeyPem: string;
+  /** Mutated: pointersReceived, installed, refused*, lastRefusal, pointerVersion. */
+  stats: FleetStats;
+  log: Logger;
+}
+
+export function createPointerFollower(deps: PointerFollowerDeps) {
+  const { stats, log } = deps;
+  let chain: Promise<void> = Promise.resolve();
+
+  function refuse(err: unknown, version: string | undefined): void {
+    stats.refused++;
+    if (isCatwatchError(err, 'E_FLEET_SIGNATURE')) stats.refusedSignature++;
+    if (isCatwatchError(err, 'E_PULL_CHECKSUM')) stats.refusedChecksum++;
+    stats.lastRefusal = (err as Error).message;
+    log.warn({ version, code: isCatwatchError(err) ? err.code : undefined, err: (err as Error).message }, 'model pointer refused');
+  }
+
+  async function follow(payload: Buffer): Promise<void> {
+    stats.pointersReceived++;
+    let pointer: ModelPointer | undefined;
+    try {
+      pointer = verifyPointerMessage(payload, deps.publicKeyPem);
+      if (deps.registry.currentVersion() !== pointer.version) {
+        const path = await fetchPointedModel(pointer, { dataDir: deps.dataDir, bucket: deps.bucket(), bucketName: deps.bucketName, maxBytes: deps.maxBytes, log });
+        installModelBundle(deps.registry, path, pointer.version);
+        stats.installed++;
+        log.info({ version: pointer.version }, 'fleet model installed');
+      }
+      stats.pointerVersion = pointer.version;
+    } catch (err) {
+      refuse(err, pointer?.version);
+    }
+  }
+
+  return {
+    /** Queues a pointer message (MQTT payload); never throws. */
+    push(payload: Buffer): void {
+      chain = chain.then(() => follow(payload));
+    },
+    /** Resolves when every pointer pushed so far has been handled. */
+    settled: (): Promise<void> => chain,
+  };
+}

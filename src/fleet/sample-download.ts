@@ -1,0 +1,84 @@
+/**
+ * Trainer side: copies every fleet sample from the bucket into `<dir>/<label>/<sha256>.jpg` (+ `.json`), where
+ * `<dir>` is `<dataDir>/fleet/samples` by default. Training reads them like any folder of photos:
+ * `<dir>/negative` is a `train.negatives` folder (subcategory "negative"), and `fleetSampleItems` (sample-items.ts)
+ * gives them as labelled store-like items with node, camera and capture time. A crop whose bytes do not hash to its
+ * key is skipped (and counted), never written; files already there are not fetched again.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../registry/atomic-write.js';
+import type { Logger } from '../util/log.js';
+import { boundedMap } from './bounded-map.js';
+import { fleetSampleMetaSchema, samplesKeyPart } from './sample-meta.js';
+import type { FleetBucket } from './s3-bucket.js';
+
+export interface SampleDownloadDeps {
+  bucket: FleetBucket;
+  /** The local folder the samples go to (`<dataDir>/fleet/samples`). */
+  dir: string;
+  log: Logger;
+  concurrency?: number;
+}
+
+export interface DownloadRound {
+  downloaded: number;
+  alreadyLocal: number;
+  /** Metadata that does not parse, or a crop that does not match its sha256. */
+  rejected: number;
+  failed: number;
+}
+
+export function fleetSamplesDir(dataDir: string): string {
+  return join(dataDir, 'fleet', 'samples');
+}
+
+export function createSampleDownload(deps: SampleDownloadDeps) {
+  const log = deps.log.child({ component: 'fleet-download' });
+
+  async function fetchOne(metaKey: string): Promise<keyof DownloadRound> {
+    const sha = /([0-9a-f]{64})\.json$/.exec(metaKey)?.[1];
+    if (sha === undefined) return 'rejected';
+    const parsed = fleetSampleMetaSchema.safeParse(JSON.parse((await deps.bucket.get(metaKey)).toString('utf8')));
+    if (!parsed.success || parsed.data.sha256 !== sha) {
+      log.warn({ key: metaKey }, 'fleet sample metadata refused');
+      return 'rejected';
+    }
+    const labelDir = join(deps.dir, parsed.data.label);
+    const cropPath = join(labelDir, `${sha}.jpg`);
+    if (existsSync(cropPath)) return 'alreadyLocal';
+    const crop = await deps.bucket.get(metaKey.replace(/\.json$/, '.jpg'));
+    if (createHash('sha256').update(crop).digest('hex') !== sha) {
+      log.warn({ key: metaKey }, 'fleet sample crop does not match its sha256, skipped');
+      return 'rejected';
+    }
+    mkdirSync(labelDir, { recursive: true });
+    // Metadata first: a crop on disk always has its metadata beside it.
+    writeFileAtomic(join(labelDir, `${sha}.json`), `${JSON.stringify(parsed.data)}\n`);
+    writeFileAtomic(cropPath, crop);
+    return 'downloaded';
+  }
+
+  return {
+    /** One round over the whole bucket listing. Never throws. */
+    async runOnce(): Promise<DownloadRound> {
+      const round: DownloadRound = { downloaded: 0, alreadyLocal: 0, rejected: 0, failed: 0 };
+      try {
+        const keys = (await deps.bucket.list(deps.bucket.key(samplesKeyPart))).filter((k) => k.endsWith('.json'));
+        await boundedMap(keys, deps.concurrency ?? 4, async (key) => {
+          try {
+            round[await fetchOne(key)]++;
+          } catch (err) {
+            round.failed++;
+            log.warn({ key, err: (err as Error).message }, 'fleet sample download failed, retrying next round');
+          }
+        });
+      } catch (err) {
+        log.error({ err: (err as Error).message }, 'fleet sample listing failed');
+      }
+      if (round.downloaded + round.rejected + round.failed > 0) log.info(round, 'fleet samples downloaded');
+      return round;
+    },
+  };
+}
