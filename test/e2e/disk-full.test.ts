@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { openDatabase } from '../../src/store/database.js';
 import { runCli } from '../helpers/cli.js';
-import { runTracked } from '../helpers/processes.js';
+import { makeCatThenNoCatClip } from '../helpers/clips.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { skipWithoutShared, videoDir } from '../helpers/paths.js';
 import { startService } from '../helpers/service.js';
@@ -54,11 +54,7 @@ let clip: string;
 before(async () => {
   if (skip) return;
   clip = join(root, 'cat-then-nocat.mp4');
-  await runTracked('ffmpeg', [
-    '-loglevel', 'error', '-i', join(videoDir, 'cat_indoor_chair_vitgracer.mp4'), '-i', join(videoDir, 'nocat_bottles_table_intel.mp4'),
-    '-filter_complex', '[0:v]scale=640:360,setsar=1,fps=10[a];[1:v]trim=0:5,setpts=PTS-STARTPTS,scale=640:360,setsar=1,fps=10[b];[a][b]concat=n=2:v=1[v]',
-    '-map', '[v]', '-c:v', 'libx264', '-preset', 'veryfast', '-g', '10', '-pix_fmt', 'yuv420p', clip,
-  ], 60_000);
+  await makeCatThenNoCatClip(clip, videoDir);
   broker = await startMosquitto();
 });
 after(async () => {

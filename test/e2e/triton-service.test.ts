@@ -11,10 +11,10 @@ import { join } from 'node:path';
 import { exportTritonModel } from '../../src/score/triton/export-triton.js';
 import type { StatsPayload } from '../../src/publish/topics.js';
 import { startFakeKserve, type FakeKserve } from '../helpers/fake-kserve.js';
+import { makeCatThenNoCatClip } from '../helpers/clips.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { skipWithoutShared, videoDir } from '../helpers/paths.js';
 import { pollUntil } from '../helpers/poll.js';
-import { runTracked } from '../helpers/processes.js';
 import { startService } from '../helpers/service.js';
 
 const MODEL = 'catwatch_objectron';
@@ -28,11 +28,7 @@ before(async () => {
   await exportTritonModel({ dir, model: MODEL, version: '1' });
   // The cat, then 5 s of a scene without one: looped, every loop is one event (new … end).
   clip = join(dir, 'cat-then-nocat.mp4');
-  await runTracked('ffmpeg', [
-    '-loglevel', 'error', '-i', join(videoDir, 'cat_indoor_chair_vitgracer.mp4'), '-i', join(videoDir, 'nocat_bottles_table_intel.mp4'),
-    '-filter_complex', '[0:v]scale=640:360,setsar=1,fps=10[a];[1:v]trim=0:5,setpts=PTS-STARTPTS,scale=640:360,setsar=1,fps=10[b];[a][b]concat=n=2:v=1[v]',
-    '-map', '[v]', '-c:v', 'libx264', '-preset', 'veryfast', '-g', '10', '-pix_fmt', 'yuv420p', clip,
-  ], 60_000);
+  await makeCatThenNoCatClip(clip, videoDir);
   [broker, server] = await Promise.all([startMosquitto(), startFakeKserve({ repository: dir, model: MODEL, version: '1' })]);
 });
 after(async () => {

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, extname } from 'node:path';
+import { dirname, extname, join } from 'node:path';
 import { killProcess, runTracked, spawnTracked, tailOf } from './processes.js';
 
 const FFMPEG = 'ffmpeg';
@@ -132,4 +132,17 @@ export async function decodeFrames(url: string, opts: DecodeFramesOptions): Prom
     throw new Error(`ffmpeg decoded no frame from ${url}: ${why}\nstderr: ${stderr() || '(empty)'}`);
   }
   return frames;
+}
+
+/**
+ * The shared cat clip, then 5 s of a scene without a cat, at 640x360 and 10 fps: looped by a camera, every loop is
+ * one whole event (new … end).
+ */
+export async function makeCatThenNoCatClip(out: string, videoDir: string): Promise<string> {
+  await runTracked(FFMPEG, [
+    '-loglevel', 'error', '-i', join(videoDir, 'cat_indoor_chair_vitgracer.mp4'), '-i', join(videoDir, 'nocat_bottles_table_intel.mp4'),
+    '-filter_complex', '[0:v]scale=640:360,setsar=1,fps=10[a];[1:v]trim=0:5,setpts=PTS-STARTPTS,scale=640:360,setsar=1,fps=10[b];[a][b]concat=n=2:v=1[v]',
+    '-map', '[v]', '-c:v', 'libx264', '-preset', 'veryfast', '-g', '10', '-pix_fmt', 'yuv420p', out,
+  ], 60_000);
+  return out;
 }

@@ -20,6 +20,8 @@ import { createSampleStore } from '../../src/store/sample-store.js';
 import { CatwatchError } from '../../src/util/errors.js';
 import { capturingLogger } from '../helpers/log-capture.js';
 import { fixturesDir } from '../helpers/paths.js';
+// mulberry32: small, fast, and the same sequence for the same seed on every machine.
+import { rng } from '../helpers/synthetic-frames.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261202);
 const CONFIGS = 4000;
@@ -28,17 +30,6 @@ const IMAGES = 2000;
 const STREAMS = 24;
 const MAX_LOG_LINE_BYTES = 2048;
 
-/** mulberry32: small, fast, and the same sequence for the same seed on every machine. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TOKENS = [
   ':', '- ', '[', ']', '{', '}', '"', "'", '\0', '\t', '\n', '&a ', '*a', '!!binary ', '!!js/function ', '<<: *a', '~', 'null',
