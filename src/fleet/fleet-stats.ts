@@ -7,6 +7,8 @@ export interface FleetStats {
   refused: number;
   refusedSignature: number;
   refusedChecksum: number;
+  /** Pointers older than the last one accepted (a replay). */
+  refusedStale: number;
   lastRefusal: string | null;
   /** The version the last accepted pointer named. */
   pointerVersion: string | null;
@@ -21,7 +23,7 @@ export interface FleetStats {
 
 export function emptyFleetStats(role: FleetStats['role']): FleetStats {
   return {
-    role, pointersReceived: 0, installed: 0, refused: 0, refusedSignature: 0, refusedChecksum: 0, lastRefusal: null, pointerVersion: null,
+    role, pointersReceived: 0, installed: 0, refused: 0, refusedSignature: 0, refusedChecksum: 0, refusedStale: 0, lastRefusal: null, pointerVersion: null,
     samplesUploaded: 0, samplesDownloaded: 0, sampleFailures: 0, modelsPublished: 0, publishFailures: 0,
   };
 }

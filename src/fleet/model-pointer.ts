@@ -1,7 +1,9 @@
 /**
- * The fleet's model pointer: `{version, url, sha256, signature}`, published retained by the trainer. The signature is
- * Ed25519 over the canonical JSON of the three other fields (keys in that fixed order), base64; a node installs a
- * version only when the pointer parses and verifies against the trainer's public key.
+ * The fleet's model pointer: `{version, url, sha256, issuedAtMs, signature}`, published retained by the trainer. The
+ * signature is Ed25519 over the canonical JSON of the other fields (keys in that fixed order), base64; a node installs
+ * a version only when the pointer parses and verifies against the trainer's public key. `issuedAtMs` is signed too,
+ * so an old pointer replayed on the topic (a rollback to a weaker model by someone who may publish there) is told
+ * from a new one (pointer-follower.ts refuses pointers older than the last it accepted).
  */
 import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
@@ -11,16 +13,18 @@ const pointerFields = {
   version: z.string().regex(/^[\w.-]{1,64}$/).refine((v) => !v.startsWith('.'), 'must not start with a dot'),
   url: z.string().min(1).max(4096),
   sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lower-case hex digits'),
+  issuedAtMs: z.number().int().positive(),
 };
 const unsignedSchema = z.strictObject(pointerFields);
 const pointerSchema = z.strictObject({ ...pointerFields, signature: z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/, 'expected base64').max(200) });
 
-export type UnsignedPointer = z.infer<typeof unsignedSchema>;
+/** What the trainer signs; `issuedAtMs` defaults to now. */
+export type UnsignedPointer = Omit<z.infer<typeof unsignedSchema>, 'issuedAtMs'> & { issuedAtMs?: number };
 export type ModelPointer = z.infer<typeof pointerSchema>;
 
-/** The signed bytes: the three fields in a fixed order, so signer and verifier agree whatever the JSON looked like. */
-function canonicalBytes(p: UnsignedPointer): Buffer {
-  return Buffer.from(JSON.stringify({ version: p.version, url: p.url, sha256: p.sha256 }), 'utf8');
+/** The signed bytes: the fields in a fixed order, so signer and verifier agree whatever the JSON looked like. */
+function canonicalBytes(p: z.infer<typeof unsignedSchema>): Buffer {
+  return Buffer.from(JSON.stringify({ version: p.version, url: p.url, sha256: p.sha256, issuedAtMs: p.issuedAtMs }), 'utf8');
 }
 
 function ed25519Key(pem: string | KeyObject, kind: 'private' | 'public'): KeyObject {
@@ -37,7 +41,7 @@ function ed25519Key(pem: string | KeyObject, kind: 'private' | 'public'): KeyObj
 }
 
 export function signPointer(pointer: UnsignedPointer, privateKeyPem: string | KeyObject): ModelPointer {
-  const parsed = unsignedSchema.safeParse(pointer);
+  const parsed = unsignedSchema.safeParse({ ...pointer, issuedAtMs: pointer.issuedAtMs ?? Date.now() });
   if (!parsed.success) throw new CatwatchError('E_FLEET_SIGNATURE', `model pointer cannot be signed: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   const signature = sign(null, canonicalBytes(parsed.data), ed25519Key(privateKeyPem, 'private')).toString('base64');
   return { ...parsed.data, signature };

@@ -4,7 +4,10 @@
  * swaps the scorer to it). Every refusal is logged and counted in `stats`; nothing is installed. One pointer at a time.
  */
 import type { Registry } from '../registry/registry.js';
-import { isCatwatchError } from '../util/errors.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../registry/atomic-write.js';
+import { CatwatchError, isCatwatchError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import type { FleetStats } from './fleet-stats.js';
 import { installModelBundle } from './model-bundle.js';
@@ -24,6 +27,22 @@ export interface PointerFollowerDeps {
   log: Logger;
 }
 
+/** The last pointer this node accepted, kept across restarts (a file written atomically); unreadable = none. */
+function createAcceptedPointer(path: string): { read(): { version: string; issuedAtMs: number } | undefined; write(p: ModelPointer): void } {
+  return {
+    read() {
+      if (!existsSync(path)) return undefined;
+      try {
+        const value = JSON.parse(readFileSync(path, 'utf8')) as { version?: unknown; issuedAtMs?: unknown };
+        return typeof value.version === 'string' && typeof value.issuedAtMs === 'number' ? { version: value.version, issuedAtMs: value.issuedAtMs } : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    write: (p) => writeFileAtomic(path, `${JSON.stringify({ version: p.version, issuedAtMs: p.issuedAtMs })}\n`),
+  };
+}
+
 export function createPointerFollower(deps: PointerFollowerDeps) {
   const { stats, log } = deps;
   let chain: Promise<void> = Promise.resolve();
@@ -32,21 +51,31 @@ export function createPointerFollower(deps: PointerFollowerDeps) {
     stats.refused++;
     if (isCatwatchError(err, 'E_FLEET_SIGNATURE')) stats.refusedSignature++;
     if (isCatwatchError(err, 'E_PULL_CHECKSUM')) stats.refusedChecksum++;
+    if (isCatwatchError(err, 'E_FLEET_STALE')) stats.refusedStale++;
     stats.lastRefusal = (err as Error).message;
     log.warn({ version, code: isCatwatchError(err) ? err.code : undefined, err: (err as Error).message }, 'model pointer refused');
   }
+
+  const accepted = createAcceptedPointer(join(deps.dataDir, 'fleet', 'last-pointer.json'));
 
   async function follow(payload: Buffer): Promise<void> {
     stats.pointersReceived++;
     let pointer: ModelPointer | undefined;
     try {
       pointer = verifyPointerMessage(payload, deps.publicKeyPem);
-      if (deps.registry.currentVersion() !== pointer.version) {
+      const last = accepted.read();
+      if (last && pointer.issuedAtMs < last.issuedAtMs) {
+        throw new CatwatchError('E_FLEET_STALE', `model pointer for version ${pointer.version} refused: issued ${new Date(pointer.issuedAtMs).toISOString()}, before the one this node follows (${last.version}, ${new Date(last.issuedAtMs).toISOString()}): a replayed old pointer`);
+      }
+      // The same pointer again (the retained message at every reconnect): applied once, so a local rollback stays.
+      const seen = last?.issuedAtMs === pointer.issuedAtMs && last.version === pointer.version;
+      if (!seen && deps.registry.currentVersion() !== pointer.version) {
         const path = await fetchPointedModel(pointer, { dataDir: deps.dataDir, bucket: deps.bucket(), bucketName: deps.bucketName, maxBytes: deps.maxBytes, log });
         installModelBundle(deps.registry, path, pointer.version);
         stats.installed++;
         log.info({ version: pointer.version }, 'fleet model installed');
       }
+      if (!seen) accepted.write(pointer);
       stats.pointerVersion = pointer.version;
     } catch (err) {
       refuse(err, pointer?.version);

@@ -18,7 +18,7 @@ export interface MetricsDeps {
   /** MQTT commands not run, by reason (retained, too-large, rate-limited). */
   commandsRefused?: () => Readonly<Record<string, number>>;
   /** With fleet.* configured: model pointers installed and refused (by reason), samples moved through the bucket. */
-  fleet?: () => { installed: number; refusedSignature: number; refusedChecksum: number; refused: number; samplesUploaded: number; samplesDownloaded: number } | undefined;
+  fleet?: () => { installed: number; refusedSignature: number; refusedChecksum: number; refusedStale: number; refused: number; samplesUploaded: number; samplesDownloaded: number } | undefined;
 }
 
 const PREFIX = 'catwatch_';
@@ -71,7 +71,7 @@ function registerStateMetrics(registry: Registry, deps: MetricsDeps): void {
 function registerFleetMetrics(registry: Registry, fleet: NonNullable<MetricsDeps['fleet']>): void {
   new Counter({
     name: `${PREFIX}fleet_pointers_refused_total`,
-    help: 'Model pointers from the trainer not installed: bad signature, sha256 mismatch, or an unusable model file.',
+    help: 'Model pointers from the trainer not installed: bad signature, sha256 mismatch, older than the one followed (a replay), or an unusable model file.',
     labelNames: ['reason'],
     registers: [registry],
     collect() {
@@ -80,7 +80,8 @@ function registerFleetMetrics(registry: Registry, fleet: NonNullable<MetricsDeps
       if (!f) return;
       this.inc({ reason: 'signature' }, f.refusedSignature);
       this.inc({ reason: 'checksum' }, f.refusedChecksum);
-      this.inc({ reason: 'other' }, Math.max(0, f.refused - f.refusedSignature - f.refusedChecksum));
+      this.inc({ reason: 'stale' }, f.refusedStale);
+      this.inc({ reason: 'other' }, Math.max(0, f.refused - f.refusedSignature - f.refusedChecksum - f.refusedStale));
     },
   });
   const copied = (name: string, help: string, value: (f: NonNullable<ReturnType<typeof fleet>>) => number): void => void new Counter({

@@ -68,7 +68,7 @@ test('a running node swaps to the model the trainer publishes, and ignores a tam
   });
 
   const v1 = save('fleet-e2e-1');
-  await publish(v1);
+  const first = await publish(v1);
   await node.waitForStatus((s) => s.model.version === v1, 60_000, `the node scoring with ${v1}`);
   assert.notEqual(before, v1);
 
@@ -82,17 +82,21 @@ test('a running node swaps to the model the trainer publishes, and ignores a tam
   const forged = { ...(await publish(v3)), signature: sig.toString('base64') };
   await trainer.publishAsync('catwatch/fleet/model', JSON.stringify({ ...forged, version: v3 }), { qos: 1, retain: true });
   // The tampered pointer is the retained one now; a fresh subscriber sees it, the node refuses it.
-  const stats = await pollFleetRefusal(node.httpPort);
-  assert.ok(stats >= 1);
+  assert.ok((await pollFleetRefusal(node.httpPort, 'signature')) >= 1);
   assert.equal((await node.status())?.model.version, v2, 'still the last properly signed version');
+
+  // v1's pointer, properly signed but older than v2's, replayed by someone who may publish there: refused too.
+  await trainer.publishAsync('catwatch/fleet/model', JSON.stringify(first), { qos: 1, retain: true });
+  assert.ok((await pollFleetRefusal(node.httpPort, 'stale')) >= 1);
+  assert.equal((await node.status())?.model.version, v2, 'no rollback by replay');
 });
 
-/** The node's refusal, read from /metrics (catwatch_fleet_pointers_refused_total). */
-async function pollFleetRefusal(httpPort: number): Promise<number> {
+/** The node's refusals for `reason`, read from /metrics (catwatch_fleet_pointers_refused_total). */
+async function pollFleetRefusal(httpPort: number, reason: string): Promise<number> {
   const deadline = Date.now() + 30_000;
   for (;;) {
     const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
-    const m = /catwatch_fleet_pointers_refused_total(?:\{[^}]*\})? (\d+)/.exec(text);
+    const m = new RegExp(`catwatch_fleet_pointers_refused_total\\{reason="${reason}"\\} (\\d+)`).exec(text);
     if (m && Number(m[1]) > 0) return Number(m[1]);
     if (Date.now() > deadline) throw new Error(`no fleet refusal in /metrics:\n${text.split('\n').filter((l) => l.includes('fleet')).join('\n')}`);
     await new Promise((r) => setTimeout(r, 200));

@@ -242,4 +242,21 @@ describe('fleet: samples to S3, signed model pointer over MQTT', { skip: skipWit
     assert.ok(s3.requests.some((r) => r.method === 'GET' && r.key === 'site1/public/fleet-v6.json'));
     s3.publicRead = false;
   });
+  test('an older signed pointer replayed is refused; the same pointer again (a reconnect) does not undo a local rollback', async () => {
+    const older = signPointer({ version: 'fleet-v6', url: 'unused', sha256: 'a'.repeat(64), issuedAtMs: 1 }, readFileSync(keys.privateKeyPath, 'utf8'));
+    const staleBefore = nodeA.stage.stats().refusedStale;
+    trainer.publisher.publishDurable(TOPIC, JSON.stringify(older), { retain: true });
+    await pollUntil('the replay refused', 20_000, () => (nodeA.stage.stats().refusedStale > staleBefore ? true : undefined), () => JSON.stringify(nodeA.stage.stats()));
+    assert.equal(nodeA.registry.currentVersion(), 'fleet-v6');
+
+    const version = saveVersion(trainer.registry, 'fleet-v7');
+    const pointer = await trainer.stage.publishModel(version);
+    await pollUntil('node A on fleet-v7', 20_000, () => (nodeA.registry.currentVersion() === version ? true : undefined), () => JSON.stringify(nodeA.stage.stats()));
+    nodeA.registry.use('fleet-v6'); // the user rolls back on this node
+    const received = nodeA.stage.stats().pointersReceived;
+    trainer.publisher.publishDurable(TOPIC, JSON.stringify(pointer), { retain: true });
+    await pollUntil('the same pointer received again', 20_000, () => (nodeA.stage.stats().pointersReceived > received ? true : undefined));
+    await nodeA.stage.settled();
+    assert.equal(nodeA.registry.currentVersion(), 'fleet-v6', 'the local rollback stays');
+  });
 });

@@ -13,7 +13,7 @@ const refused = (err: unknown) => isCatwatchError(err, 'E_FLEET_SIGNATURE');
 test('a signed pointer verifies, whatever the key order of its JSON', () => {
   const pointer = signPointer(unsigned, keys.privateKey);
   assert.deepEqual(verifyPointer(pointer, keys.publicKey), pointer);
-  const reordered = JSON.stringify({ signature: pointer.signature, sha256: pointer.sha256, url: pointer.url, version: pointer.version });
+  const reordered = JSON.stringify({ signature: pointer.signature, issuedAtMs: pointer.issuedAtMs, sha256: pointer.sha256, url: pointer.url, version: pointer.version });
   assert.deepEqual(verifyPointerMessage(reordered, keys.publicKey), pointer);
 });
 
@@ -25,6 +25,7 @@ test('a changed field, a changed signature or another key is refused', () => {
   assert.throws(() => verifyPointer({ ...pointer, sha256: 'b'.repeat(64) }, keys.publicKey), refused);
   assert.throws(() => verifyPointer({ ...pointer, version: '20261203T090001Z' }, keys.publicKey), refused);
   assert.throws(() => verifyPointer({ ...pointer, url: 'https://evil.example/model.json' }, keys.publicKey), refused);
+  assert.throws(() => verifyPointer({ ...pointer, issuedAtMs: pointer.issuedAtMs + 1 }, keys.publicKey), refused, 'the issue time is signed too');
   assert.throws(() => verifyPointer(pointer, other.publicKey), refused);
 });
 
