@@ -44,7 +44,7 @@ export interface MqttPublisher {
   onCommand(topic: string, handler: CommandHandler): void;
   /**
    * Follows a retained state topic (e.g. the fleet's signed model pointer): unlike commands, retained messages are
-   * delivered (that is the point), but one above `maxBytes` is dropped and counted as too-large. Returns an unsubscribe.
+   * delivered (that is the point), but one above `maxBytes` is dropped and logged. Returns an unsubscribe.
    */
   onRetainedState(topic: string, handler: CommandHandler, maxBytes: number): () => void;
   /** Runs on every (re)connect, and at once when already connected. */

@@ -112,7 +112,7 @@ export interface PullFileOptions {
  */
 export async function pullVerifiedFile(options: PullFileOptions): Promise<{ path: string; sizeBytes: number }> {
   const { source, path, sha256, maxBytes } = options;
-  const spec = { name: basename(path), sizeBytes: maxBytes, url: source };
+  const spec: FileSpec = { name: basename(path), sizeBytes: maxBytes, url: source, offlineHint: 'check the URL and the network' };
   await mkdir(dirname(path), { recursive: true });
   const partial = `${path}.partial`;
   await rm(partial, { force: true });
@@ -140,7 +140,8 @@ export async function pullVerifiedFile(options: PullFileOptions): Promise<{ path
   return { path, sizeBytes: size };
 }
 
-type FileSpec = Pick<CatalogModel, 'name' | 'sizeBytes' | 'url'>;
+/** What a download needs to know of its file; `offlineHint` ends a network error (default: the catalogue's --from advice). */
+type FileSpec = Pick<CatalogModel, 'name' | 'sizeBytes' | 'url'> & { offlineHint?: string };
 
 function fileUrl(model: CatalogModel, from: string | undefined): string {
   if (from === undefined) return model.url;
@@ -210,7 +211,7 @@ function networkError(url: string, model: FileSpec, cause: unknown): CatwatchErr
   const reason = cause instanceof Error && cause.cause instanceof Error ? `${errorMessage(cause)}: ${cause.cause.message}` : errorMessage(cause);
   return new CatwatchError(PULL_ERROR_CODES.network,
     `download of ${redactUrl(url)} failed (${redactUrl(reason)}); any partial download is kept and resumes on the next pull. `
-    + (model.name.endsWith('.onnx') || !model.name.includes('.') ? `Without internet, copy ${model.name}.onnx into a folder and use --from <folder>` : 'check the URL and the network'), { cause });
+    + (model.offlineHint ?? `Without internet, copy ${model.name}.onnx into a folder and use --from <folder>`), { cause });
 }
 
 /** Counts bytes for `onProgress`; stops a download past `limitBytes`, so a wrong URL cannot fill the disk. */
