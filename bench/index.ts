@@ -26,6 +26,7 @@ const BENCHES: readonly Bench[] = [
   { name: 'head-training', summary: 'time to train the head (logistic and MLP) on synthetic 1280-d data' },
   { name: 'bundle-model', onlyWhenNamed: true, summary: 'rebuilds models/<backbone>/ (head, manifest, shipped dataset) from ../shared/data/dev: -- --backbone objectron|mobilenetv2-12-int8|centernet' },
   { name: 'generalisation', summary: 'leave-one-source-out study of prior / head / combined per backbone; writes bench/results/generalisation.md and the README table' },
+  { name: 'footage', summary: 'decisions on the shared clips: leave-one-source-out operating point (false tracks on cat-free clips, cat clips found, time to first event), every clip replayed at the shipped point vs the photo threshold, photo figures (-- --write stores the point in the bundled manifest)' },
   { name: 'mining-rounds', summary: 'run → mine → label → retrain → replay, 3 rounds on the shared clips: false events per camera-hour, cat-event recall (-- --smoke: one short round)' },
   { name: 'pipeline', summary: 'catwatch run with 1, 4, 16, 32 RTSP cameras of 640x360 @ 5 fps, motion gating on/off: fps, regions/s, latency, CPU' },
 ];

@@ -182,9 +182,10 @@ const mineSchema = z
 
 const eventsSchema = z
   .strictObject({
-    minHits: z.number().int().min(1).default(2).describe('Start an event when this many of the last windowFrames scores are above threshold.'),
-    windowFrames: z.number().int().min(1).default(4).describe('Window for minHits.'),
-    quietPeriodS: z.number().min(0).default(5).describe('End an event after this long without a score above threshold.'),
+    minHits: z.number().int().min(1).default(3).describe('Frames a tracked object must have been seen in before it can start an event.'),
+    windowFrames: z.number().int().min(1).default(5).describe('A tracked object\'s evidence is the median of its last this-many scores; an event starts when it reaches the model\'s operating point (day or night).'),
+    trackMaxGapS: z.number().gt(0).max(60).default(6).describe('A tracked object not seen for this long is forgotten (a still target is scored by the periodic full frame only, so keep it above motion.fullFrameIntervalS).'),
+    quietPeriodS: z.number().min(0).default(5).describe('End an event after this long without a tracked object at the operating point.'),
     maxEventS: z.number().min(1).default(600).describe('Force-end an event after this long.'),
     snapshotAnnotated: z.boolean().default(true).describe('Draw the box on the snapshot.'),
     maxFalseAlarmsPerHour: z

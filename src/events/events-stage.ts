@@ -1,6 +1,7 @@
 /**
- * The events stage: one tracker per camera (for the model's label), turning scored frames into new/update/end
- * events, the ON/OFF state and the best snapshot. Events go out through the durable outbox (QoS 1, survive broker
+ * The events stage: per camera, the tracks of its scored regions and the events they start (camera-events.ts), the
+ * camera's light mode (day / IR night, light-mode.ts, which picks the operating point), turning scored frames into
+ * new/update/end events, the ON/OFF state and the best snapshot. Events go out through the durable outbox (QoS 1, survive broker
  * outages and restarts); state and snapshots are retained latest-wins messages.
  */
 import type { Config } from '../config/schema.js';
@@ -8,7 +9,10 @@ import type { MqttPublisher } from '../publish/mqtt-publisher.js';
 import type { EventPayload } from '../publish/topics.js';
 import type { ScoredFrame } from '../score/score-stage.js';
 import type { Logger } from '../util/log.js';
-import { createEventTracker, type EventTracker, type Transition } from './event-tracker.js';
+import type { LightMode } from '../model/operating-point.js';
+import { createCameraEvents, type CameraEvents, type Transition } from './camera-events.js';
+import { createLightMode, type LightModeTracker } from './light-mode.js';
+import type { Detection } from './region-tracks.js';
 import { encodeSnapshot } from './snapshot.js';
 
 export interface EventsStageDeps {
@@ -29,19 +33,29 @@ const TICK_MS = 1000;
 export function createEventsStage(deps: EventsStageDeps) {
   const log = deps.log.child({ component: 'events' });
   const now = deps.now ?? Date.now;
-  const trackers = new Map<string, EventTracker>();
+  const trackers = new Map<string, CameraEvents>();
+  const lightModes = new Map<string, LightModeTracker>();
   const stateByCamera = new Map<string, 'ON' | 'OFF'>();
   let timer: NodeJS.Timeout | undefined;
   let lastModelVersion = 'unknown';
   const label = () => deps.config().model.label;
 
-  function tracker(camera: string): EventTracker {
+  function tracker(camera: string): CameraEvents {
     let t = trackers.get(camera);
     if (!t) {
-      t = createEventTracker(deps.config().events, camera);
+      t = createCameraEvents(deps.config().events, camera);
       trackers.set(camera, t);
     }
     return t;
+  }
+
+  function lightMode(camera: string): LightModeTracker {
+    let m = lightModes.get(camera);
+    if (!m) {
+      m = createLightMode();
+      lightModes.set(camera, m);
+    }
+    return m;
   }
 
   function setState(camera: string, state: 'ON' | 'OFF'): void {
@@ -53,19 +67,19 @@ export function createEventsStage(deps: EventsStageDeps) {
     for (const { type, event } of transitions) {
       const payload = eventPayload({ type, event, camera, label: label(), scored, modelVersion: scored?.model.version ?? lastModelVersion });
       deps.publisher.publishDurable(deps.publisher.topics.events, JSON.stringify(payload));
-      log.info({ camera, type, id: event.id, score: payload.score }, 'event');
+      log.info({ camera, type, id: event.id, track: event.trackId, mode: event.mode, score: payload.score }, 'event');
       if (type === 'new') setState(camera, 'ON');
       if (type === 'end') setState(camera, 'OFF');
-      if (event.best && scored) void publishSnapshot(camera, scored, event.id);
+      if (event.best && scored) void publishSnapshot(camera, scored, event);
       deps.onTransition?.(payload, scored?.frame.capturedAtMs ?? now());
     }
   }
 
-  async function publishSnapshot(camera: string, scored: ScoredFrame, eventId: string): Promise<void> {
+  async function publishSnapshot(camera: string, scored: ScoredFrame, event: Transition['event']): Promise<void> {
     try {
-      const jpeg = await encodeSnapshot(scored.frame, scored.box, { annotate: deps.config().events.snapshotAnnotated });
+      const jpeg = await encodeSnapshot(scored.frame, event.box, { annotate: deps.config().events.snapshotAnnotated });
       deps.publisher.publishLatest(deps.publisher.topics.snapshot(camera, label()), jpeg, { retain: true, qos: 1 });
-      deps.onSnapshot?.(eventId, jpeg);
+      deps.onSnapshot?.(event.id, jpeg);
     } catch (err) {
       log.warn({ camera, err: (err as Error).message }, 'snapshot encoding failed');
     }
@@ -95,14 +109,27 @@ export function createEventsStage(deps: EventsStageDeps) {
     observe(scored: ScoredFrame) {
       lastModelVersion = scored.model.version;
       const camera = scored.frame.camera;
-      const threshold = Math.max(scored.model.threshold, deps.cameraThreshold?.(camera, scored.model.version) ?? 0);
-      emit(camera, tracker(camera).observe({ atMs: scored.frame.capturedAtMs, score: scored.score, box: scored.box, threshold }), scored);
+      const mode = lightMode(camera).observe(scored.frame, scored.frame.capturedAtMs);
+      const threshold = eventThreshold(scored, mode, deps.cameraThreshold?.(camera, scored.model.version));
+      emit(camera, tracker(camera).observe({ atMs: scored.frame.capturedAtMs, detections: detectionsOf(scored), threshold, mode }), scored);
     },
     applyConfig() {
-      // Hysteresis settings apply to new trackers; open events finish under the settings they started with.
+      // Track settings apply to new trackers; open events finish under the settings they started with.
       for (const [camera, t] of trackers) if (!t.active()) trackers.delete(camera);
     },
+    /** Each camera's light mode (day / night), for the status. */
+    lightModes: (): Record<string, LightMode> => Object.fromEntries([...lightModes].map(([camera, m]) => [camera, m.current()])),
   };
+}
+
+/** The evidence an event needs: the model's operating point for the light mode, or the camera's budget if higher. */
+export function eventThreshold(scored: Pick<ScoredFrame, 'model'>, mode: LightMode, cameraThreshold: number | undefined): number {
+  return Math.max(scored.model.eventThreshold(mode), cameraThreshold ?? 0);
+}
+
+/** A scored frame's regions as tracker detections (the detector's box in the frame, where it has one). */
+export function detectionsOf(scored: Pick<ScoredFrame, 'regions'>): Detection[] {
+  return scored.regions.map((r) => ({ box: r.target, score: r.score, prior: r.prior, head: r.head }));
 }
 
 export function eventPayload(o: { type: EventPayload['type']; event: Transition['event']; camera: string; label: string; scored: ScoredFrame | undefined; modelVersion: string }): EventPayload {
@@ -116,6 +143,9 @@ export function eventPayload(o: { type: EventPayload['type']; event: Transition[
     top_score: round(event.topScore),
     ...partsPayload(o.scored),
     box: event.box,
+    track_id: event.trackId,
+    light_mode: event.mode,
+    evidence: round(event.evidence),
     start_time: event.startMs / 1000,
     end_time: event.endMs === null ? null : event.endMs / 1000,
     model_version: o.modelVersion,

@@ -1,4 +1,5 @@
 /** The manifest of one model version (`models/<version>/manifest.json`). */
+import type { OperatingPoint } from './operating-point.js';
 
 export interface ModelManifest {
   version: string;
@@ -19,6 +20,8 @@ export interface ModelManifest {
     bySource?: Record<string, number>;
     augmented?: number;
   };
+  /** Event thresholds on track evidence, day and night (models calibrated since tracks; see operating-point.ts). */
+  operatingPoint?: OperatingPoint;
   /** Validation metrics (auroc, fprAt95Tpr, ...), as numbers. */
   metrics: Record<string, number>;
   /** What the gate measured (models trained since v2). */

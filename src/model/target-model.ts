@@ -15,6 +15,7 @@ import type { BackboneOutput } from './backbone.js';
 import { basisFromJSON, projectEmbedding, type FeatureBasis, type FeatureBasisJson } from './feature-basis.js';
 import { guardFromJSON, guardTrust, type FeatureGuard, type FeatureGuardJson } from './feature-guard.js';
 import { headContribution, priorPart, validateCombiner, type CombinerJson, type ScoreParts } from './score-combiner.js';
+import { eventThresholdFor, isOperatingPoint, type LightMode } from './operating-point.js';
 import { memoryFromJSON, memoryOffset, type SceneMemory, type SceneMemoryJson } from './scene-memory.js';
 
 /** What `head.json` of a model version trained before v2 holds. */
@@ -50,6 +51,8 @@ export interface TargetModel {
   readonly backboneId: string;
   readonly label: string;
   readonly threshold: number;
+  /** What a track's evidence must reach to start an event, per light mode (config model.threshold overrides both). */
+  readonly eventThreshold: (mode: LightMode) => number;
   readonly bundled: boolean;
   /** The v2 parts; undefined for a model trained before v2. */
   readonly parts?: ModelParts;
@@ -85,11 +88,15 @@ export function isModelFile(file: unknown): file is ModelFile {
 
 export function createTargetModel(model: ModelVersion, options: { thresholdOverride?: number } = {}): TargetModel {
   const explain = explainer(model);
+  const threshold = options.thresholdOverride ?? model.manifest.threshold;
+  const point = model.manifest.operatingPoint;
+  const events = options.thresholdOverride === undefined && isOperatingPoint(point) ? point : { day: threshold, night: threshold };
   return {
     version: model.manifest.version,
     backboneId: model.manifest.backbone.id,
     label: model.manifest.label,
-    threshold: options.thresholdOverride ?? model.manifest.threshold,
+    threshold,
+    eventThreshold: (mode) => eventThresholdFor(events, mode),
     bundled: model.bundled,
     parts: explain.parts,
     score: (output) => explain.run(output).score,

@@ -15,6 +15,12 @@ export interface EventPayload {
   head: number | null;
   trust: number | null;
   box: NormBoxPayload | null;
+  /** The tracked object that started the event (per camera). */
+  track_id: number;
+  /** The camera's light mode when the event started or last improved: colour (day) or greyscale IR (night). */
+  light_mode: 'day' | 'night';
+  /** The track's evidence (median of its recent scores) that started the event or last improved it. */
+  evidence: number;
   start_time: number;
   end_time: number | null;
   model_version: string;

@@ -5,8 +5,9 @@
  */
 import { basename } from 'node:path';
 import type { CameraConfig, Config } from '../config/schema.js';
-import { createEventTracker, type Transition } from '../events/event-tracker.js';
-import { eventPayload } from '../events/events-stage.js';
+import { createCameraEvents, type CameraEventsHooks, type Transition } from '../events/camera-events.js';
+import { detectionsOf, eventPayload, eventThreshold } from '../events/events-stage.js';
+import { createLightMode } from '../events/light-mode.js';
 import { createEventSampler } from '../mine/event-samples.js';
 import { eventSampleOptions, observation } from '../mine/mine-stage.js';
 import { createMinePolicy } from '../mine/mine-policy.js';
@@ -46,13 +47,18 @@ export interface ReplayClipDeps {
   onFrame?: (frame: number) => void;
   /** Frames the mining policy kept (after dedup and rate limit), for a caller that stores them. */
   onMined?: (scored: ScoredFrame, reason: string) => void;
+  /** Every scored frame (benchmarks read the regions). */
+  onScored?: (scored: ScoredFrame) => void;
+  /** Every track evidence the decision saw, with the frame's light mode (calibration of the operating point). */
+  onEvidence?: CameraEventsHooks['onEvidence'];
 }
 
 export async function replayClip(deps: ReplayClipDeps): Promise<{ events: ReplayEvent[]; summary: ClipSummary }> {
   const { camera, config, model } = deps;
   const clip = basename(deps.clip);
   let eventCount = 0;
-  const tracker = createEventTracker(config.events, camera.name, () => `${clip}#${++eventCount}`);
+  const tracker = createCameraEvents(config.events, camera.name, { newId: () => `${clip}#${++eventCount}`, onEvidence: deps.onEvidence });
+  const lightMode = createLightMode();
   const motion = camera.motion.enabled ? createMotionDetector({ config: camera.motion, width: camera.width, height: camera.height }) : undefined;
   const clipTimeMs = { now: 0 };
   const policy = createMinePolicy<ScoredFrame>({ options: () => config.mine, now: () => clipTimeMs.now });
@@ -86,7 +92,9 @@ export async function replayClip(deps: ReplayClipDeps): Promise<{ events: Replay
     const scored = await scoreJob({ frame, regions: found.regions, fullFrame: found.fullFrame }, model, deps.embed, () => 0);
     summary.framesScored++;
     summary.regionsScored += scored.regions.length;
-    emit(tracker.observe({ atMs: frame.capturedAtMs, score: scored.score, box: scored.box, threshold: Math.max(model.threshold, deps.eventThreshold ?? 0) }), scored);
+    deps.onScored?.(scored);
+    const mode = lightMode.observe(frame, frame.capturedAtMs);
+    emit(tracker.observe({ atMs: frame.capturedAtMs, detections: detectionsOf(scored), threshold: eventThreshold(scored, mode, deps.eventThreshold), mode }), scored);
     if (config.mine.enabled) {
       const obs = observation(scored);
       mine([...eventSampler.observe(obs, scored), ...policy.observe(obs, scored)]);

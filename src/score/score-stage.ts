@@ -21,7 +21,16 @@ export interface ScoreJob {
   fullFrame: boolean;
 }
 
-export interface RegionScore { box: NormBox; score: number }
+export interface RegionScore {
+  /** The region that was scored (motion box or the full frame). */
+  box: NormBox;
+  score: number;
+  /** The backbone's probability and the head's contribution in logits for this region (see ScoreParts). */
+  prior: number;
+  head: number;
+  /** Where the target would be: the detector's box mapped into the frame when it has one, else the region. */
+  target: NormBox;
+}
 
 export interface ScoredFrame {
   frame: Frame;
@@ -73,7 +82,10 @@ export async function scoreJob(job: ScoreJob, current: TargetModel, embed: Score
   const outputs = await embed(crops);
   const inferenceMs = now() - started;
   const explained = outputs.map((out) => current.explain(out));
-  const regions = explained.map((parts, i) => ({ box: boxes[i], score: parts.score }));
+  const regions = explained.map((parts, i): RegionScore => {
+    const inner = outputs[i].box;
+    return { box: boxes[i], score: parts.score, prior: parts.prior, head: parts.head, target: inner ? toFrame(boxes[i], inner) : boxes[i] };
+  });
   let best = 0;
   for (let i = 1; i < regions.length; i++) if (regions[i].score > regions[best].score) best = i;
   const top = outputs[best];
@@ -81,7 +93,7 @@ export async function scoreJob(job: ScoreJob, current: TargetModel, embed: Score
     frame: job.frame,
     score: regions[best].score,
     parts: explained[best],
-    box: top.box ? toFrame(boxes[best], top.box) : boxes[best],
+    box: regions[best].target,
     regions,
     embedding: top.embedding,
     crop: crops[best],

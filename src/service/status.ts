@@ -6,6 +6,7 @@
 import type { CameraIngestStats } from '../ingest/camera-ingest.js';
 import type { ConfigHistory } from '../config/config-store.js';
 import type { CameraThreshold } from '../events/camera-thresholds.js';
+import type { LightMode } from '../model/operating-point.js';
 import type { MqttPublisher } from '../publish/mqtt-publisher.js';
 import type { ServicePhase, StageReport } from './stage-runner.js';
 
@@ -17,6 +18,8 @@ export interface CameraStatus {
   lastError: string | null;
   /** The camera's own threshold under the false-alarm budget, with its figures; null when the budget is off. */
   threshold: CameraThreshold | null;
+  /** Colour (day) or greyscale IR (night) frames, which picks the model's operating point; null before a frame was scored. */
+  lightMode: LightMode | null;
 }
 
 export interface StatusSnapshot {
@@ -43,6 +46,7 @@ export interface StatusDeps {
   configHistory: () => ConfigHistory;
   publisher: MqttPublisher;
   cameraThresholds?: () => Record<string, CameraThreshold>;
+  lightModes?: () => Record<string, LightMode>;
   checkIntervalMs?: number;
 }
 
@@ -55,18 +59,19 @@ export function createStatus(deps: StatusDeps) {
   function snapshot(): StatusSnapshot {
     const stats = deps.cameraStats();
     const thresholds = deps.cameraThresholds?.() ?? {};
+    const modes = deps.lightModes?.() ?? {};
     const cameras: Record<string, CameraStatus> = {};
     for (const [camera, up] of deps.camerasUp()) {
       const s = stats.get(camera);
       const threshold = thresholds[camera] ?? null;
-      cameras[camera] = { up, connected: s?.connected ?? false, frames: s?.frames ?? 0, restarts: s?.restarts ?? 0, lastError: s?.lastError ?? null, threshold };
+      cameras[camera] = { up, connected: s?.connected ?? false, frames: s?.frames ?? 0, restarts: s?.restarts ?? 0, lastError: s?.lastError ?? null, threshold, lightMode: modes[camera] ?? null };
     }
     return { state: deps.phase(), node: deps.node, version: deps.version, startedAt, stages: deps.stages(), cameras, model: { version: deps.modelVersion() ?? null }, config: deps.configHistory() };
   }
 
   function publishIfChanged(force = false): void {
     const now = snapshot();
-    const key = JSON.stringify({ ...now, cameras: Object.entries(now.cameras).map(([c, s]) => [c, s.up, s.connected, s.threshold?.threshold]) });
+    const key = JSON.stringify({ ...now, cameras: Object.entries(now.cameras).map(([c, s]) => [c, s.up, s.connected, s.threshold?.threshold, s.lightMode]) });
     if (!force && key === lastKey) return;
     lastKey = key;
     deps.publisher.publishLatest(deps.publisher.topics.status, JSON.stringify(now), { retain: true, qos: 1 });

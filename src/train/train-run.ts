@@ -23,6 +23,8 @@ import { priorScorer, runGate, type GateResult, type GateScorer } from './gate.j
 import { itemHash, loadShippedDataset, referenceHalf, type ShippedDataset } from './shipped-dataset.js';
 import { splitItems } from './split.js';
 import { thresholdForFpr } from './threshold.js';
+import { candidateOperatingPoint } from './candidate-operating-point.js';
+import { isOperatingPoint, type OperatingPoint } from '../model/operating-point.js';
 import { isAugmentedRef } from './augmented-ref.js';
 import { renderEvalReport } from './eval-report.js';
 
@@ -49,7 +51,12 @@ export interface TrainRunOptions {
 }
 
 /** What the bundled model ships for this backbone: its basis and training set (absent for some backbones). */
-export interface BundledBase { basis: FeatureBasis; dataset: ShippedDataset }
+export interface BundledBase {
+  basis: FeatureBasis;
+  dataset: ShippedDataset;
+  /** The bundled model's operating point, calibrated on camera footage (bench footage --write). */
+  operatingPoint?: OperatingPoint;
+}
 
 export interface TrainRunDeps {
   backbone: { id: string; runtime: string; embeddingDim: number; hasPrior: boolean };
@@ -86,7 +93,8 @@ export function loadBundledBase(registry: Registry, backboneId: string): Bundled
   if (dataset.basisId !== basis.id || dataset.backboneId !== backboneId) {
     throw new CatwatchError('E_MODEL_INVALID', `${bundled.dir}: the shipped dataset was made for another basis or backbone`);
   }
-  return { basis, dataset };
+  const point = bundled.manifest.operatingPoint;
+  return { basis, dataset, ...(isOperatingPoint(point) ? { operatingPoint: point } : {}) };
 }
 
 /** Real (not synthetic) negatives training needs before it can say anything about the world. */
@@ -141,6 +149,8 @@ export async function runTraining(options: TrainRunOptions, deps: TrainRunDeps):
     reason: options.reason,
     parent: deps.registry.currentVersion() ?? null,
   };
+  const point = candidateOperatingPoint(fit.parts, sets.calibration, deps.bundled?.operatingPoint);
+  if (point) manifest.operatingPoint = point;
   const clips = deps.clipGate ? await deps.clipGate(createTargetModel({ manifest, head: fit.file, dir: '', bundled: false })) : undefined;
   const reasons = [...gate.reasons, ...(clips?.reasons ?? [])];
   const accepted = reasons.length === 0;

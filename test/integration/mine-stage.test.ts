@@ -19,7 +19,7 @@ import { cropRgb } from '../../src/image/resize-rgb.js';
 import { fixturesDir } from '../helpers/paths.js';
 import { loadStoreItems } from '../../src/train/store-items.js';
 
-const model: TargetModel = { version: 'v7', backboneId: 'bb@2', label: 'cat', threshold: 0.6, bundled: false, score: () => 0, explain: () => ({ score: 0, prior: 0, head: 0, trust: 1 }) };
+const model: TargetModel = { version: 'v7', backboneId: 'bb@2', label: 'cat', threshold: 0.6, eventThreshold: () => 0.6, bundled: false, score: () => 0, explain: () => ({ score: 0, prior: 0, head: 0, trust: 1 }) };
 
 async function setup(t: { after: (fn: () => void | Promise<void>) => void }, mine: Partial<Config['mine']> = {}, queueMax?: number) {
   const dataDir = mkdtempSync(join(tmpdir(), 'cw-mine-'));

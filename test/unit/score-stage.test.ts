@@ -9,7 +9,7 @@ import { silentLogger } from '../../src/util/log.js';
 
 // The scheduling logic is tested with an injected embed function whose completion the test controls; the real
 // backbones behind it are tested in test/integration and end to end.
-const model: TargetModel = { version: 'v1', backboneId: 'b', label: 'cat', threshold: 0.5, bundled: false, score: (o) => o.prior ?? 0, explain: (o) => ({ score: o.prior ?? 0, prior: o.prior ?? 0, head: 0, trust: 1 }) };
+const model: TargetModel = { version: 'v1', backboneId: 'b', label: 'cat', threshold: 0.5, eventThreshold: () => 0.5, bundled: false, score: (o) => o.prior ?? 0, explain: (o) => ({ score: o.prior ?? 0, prior: o.prior ?? 0, head: 0, trust: 1 }) };
 
 function frame(camera: string, seq: number): Frame {
   return { camera, seq, capturedAtMs: seq, width: 8, height: 8, data: new Uint8Array(8 * 8 * 3) };
