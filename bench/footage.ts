@@ -72,11 +72,12 @@ for (const name of readdirSync(videoDir).filter((f) => f.endsWith('.mp4')).sort(
 }
 
 const pointFrom = (use: typeof clips): OperatingPoint => chooseOperatingPoint({ nearPhotoScores: near, nearPhotoFpr, negatives: use.filter((c) => !c.cat), budgetPerHour, marginLogit, rule });
+const say = (line: string): void => void process.stdout.write(`${line}\n`);
 const fmt = (x: number | null) => (x === null ? '—' : x.toFixed(1));
 
-console.log(`\n### Leave one source out (budget ${budgetPerHour}/camera-hour, margin ${marginLogit} logit, near-class photo FPR ${nearPhotoFpr})\n`);
-console.log('| held-out source | clip | mode | day / night threshold | tracks that would alarm | cat found, first event after |');
-console.log('|---|---|---|---|---|---|');
+say(`\n### Leave one source out (budget ${budgetPerHour}/camera-hour, margin ${marginLogit} logit, near-class photo FPR ${nearPhotoFpr})\n`);
+say('| held-out source | clip | mode | day / night threshold | tracks that would alarm | cat found, first event after |');
+say('|---|---|---|---|---|---|');
 let looFalse = 0;
 let looCatsFound = 0;
 for (const source of [...new Set(clips.map((c) => c.source))]) {
@@ -87,18 +88,18 @@ for (const source of [...new Set(clips.map((c) => c.source))]) {
     const alarms = c.cat ? '' : String(tracksAbove(c, threshold));
     if (!c.cat) looFalse += tracksAbove(c, threshold);
     if (c.cat && first !== null) looCatsFound++;
-    console.log(`| ${source} | ${c.clip} | ${c.mode} | ${point.day.toFixed(3)} / ${point.night.toFixed(3)} | ${alarms} | ${c.cat ? (first === null ? 'MISSED' : `yes, ${fmt(first)} s`) : ''} |`);
+    say(`| ${source} | ${c.clip} | ${c.mode} | ${point.day.toFixed(3)} / ${point.night.toFixed(3)} | ${alarms} | ${c.cat ? (first === null ? 'MISSED' : `yes, ${fmt(first)} s`) : ''} |`);
   }
 }
 const catClips = clips.filter((c) => c.cat).length;
-console.log(`\nLeave one source out: ${looFalse} track(s) alarming on cat-free clips, ${looCatsFound}/${catClips} cat clips found.`);
+say(`\nLeave one source out: ${looFalse} track(s) alarming on cat-free clips, ${looCatsFound}/${catClips} cat clips found.`);
 
 const point = pointFrom(clips);
-console.log(`\n### Operating point from every clip: day ${point.day.toFixed(4)}, night ${point.night.toFixed(4)}\n`);
-console.log(JSON.stringify(point.calibration));
+say(`\n### Operating point from every clip: day ${point.day.toFixed(4)}, night ${point.night.toFixed(4)}\n`);
+say(JSON.stringify(point.calibration));
 const replayModel = { ...model, eventThreshold: (mode: 'day' | 'night') => (mode === 'night' ? point.night : point.day) };
-console.log('\n| clip | mode | events | false events per camera-hour | first event after (s) | events at the photo threshold (same tracks and rule) |');
-console.log('|---|---|---|---|---|---|');
+say('\n| clip | mode | events | false events per camera-hour | first event after (s) | events at the photo threshold (same tracks and rule) |');
+say('|---|---|---|---|---|---|');
 let falseEvents = 0;
 let hours = 0;
 for (const c of clips) {
@@ -109,20 +110,20 @@ for (const c of clips) {
     falseEvents += summary.events;
     hours += summary.durationS / 3600;
   }
-  console.log(`| ${c.clip} | ${c.mode} | ${summary.events} | ${c.cat ? '' : (summary.events / (summary.durationS / 3600)).toFixed(1)} | ${c.cat ? fmt(first ? first.start_time : null) : ''} | ${before.summary.events} |`);
+  say(`| ${c.clip} | ${c.mode} | ${summary.events} | ${c.cat ? '' : (summary.events / (summary.durationS / 3600)).toFixed(1)} | ${c.cat ? fmt(first ? first.start_time : null) : ''} | ${before.summary.events} |`);
 }
-console.log(`\nAll cat-free clips: ${falseEvents} false event(s) in ${(hours * 60).toFixed(1)} min = ${(falseEvents / hours).toFixed(1)} per camera-hour.`);
+say(`\nAll cat-free clips: ${falseEvents} false event(s) in ${(hours * 60).toFixed(1)} min = ${(falseEvents / hours).toFixed(1)} per camera-hour.`);
 
 const nearAt = (t: number) => shareAbove(dataset, model.parts!, t, (it) => it.label === 0 && NEAR_CLASS_SUBCATEGORIES.has(it.subcategory));
 const catAt = (t: number) => shareAbove(dataset, model.parts!, t, (it) => it.label === 1);
 for (const [name, t] of [['photo threshold', model.threshold], ['day operating point', point.day], ['night operating point', point.night]] as const) {
-  console.log(`Reference photos at the ${name} ${t.toFixed(4)}: cat recall ${(100 * catAt(t).share).toFixed(1)}% of ${catAt(t).items}, near-class FP ${(100 * nearAt(t).share).toFixed(1)}% of ${nearAt(t).items} (one frame; an event needs a track median)`);
+  say(`Reference photos at the ${name} ${t.toFixed(4)}: cat recall ${(100 * catAt(t).share).toFixed(1)}% of ${catAt(t).items}, near-class FP ${(100 * nearAt(t).share).toFixed(1)}% of ${nearAt(t).items} (one frame; an event needs a track median)`);
 }
 
 if (values.write) {
   const file = join(bundled.dir, 'manifest.json');
   const manifest = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   writeFileSync(file, `${JSON.stringify({ ...manifest, operatingPoint: point }, null, 2)}\n`);
-  console.log(`\nwrote the operating point into ${file}`);
+  say(`\nwrote the operating point into ${file}`);
 }
 await backbone.close();

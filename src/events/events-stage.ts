@@ -40,23 +40,8 @@ export function createEventsStage(deps: EventsStageDeps) {
   let lastModelVersion = 'unknown';
   const label = () => deps.config().model.label;
 
-  function tracker(camera: string): CameraEvents {
-    let t = trackers.get(camera);
-    if (!t) {
-      t = createCameraEvents(deps.config().events, camera);
-      trackers.set(camera, t);
-    }
-    return t;
-  }
-
-  function lightMode(camera: string): LightModeTracker {
-    let m = lightModes.get(camera);
-    if (!m) {
-      m = createLightMode();
-      lightModes.set(camera, m);
-    }
-    return m;
-  }
+  const tracker = (camera: string): CameraEvents => perCamera(trackers, camera, () => createCameraEvents(deps.config().events, camera));
+  const lightMode = (camera: string): LightModeTracker => perCamera(lightModes, camera, () => createLightMode());
 
   function setState(camera: string, state: 'ON' | 'OFF'): void {
     stateByCamera.set(camera, state);
@@ -120,6 +105,15 @@ export function createEventsStage(deps: EventsStageDeps) {
     /** Each camera's light mode (day / night), for the status. */
     lightModes: (): Record<string, LightMode> => Object.fromEntries([...lightModes].map(([camera, m]) => [camera, m.current()])),
   };
+}
+
+function perCamera<T>(map: Map<string, T>, camera: string, create: () => T): T {
+  let value = map.get(camera);
+  if (value === undefined) {
+    value = create();
+    map.set(camera, value);
+  }
+  return value;
 }
 
 /** The evidence an event needs: the model's operating point for the light mode, or the camera's budget if higher. */

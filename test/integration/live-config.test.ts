@@ -54,11 +54,11 @@ test('a reload applies live settings at once and keeps restart-required ones at 
   const { dataDir, service } = await startedService(t);
   const seen: Array<[number, number]> = [];
   service.config.onChange(['events'], (next, previous) => void seen.push([previous.events.minHits, next.events.minHits]), 'test');
-  await service.applyConfig(serviceConfig(dataDir, { events: { minHits: 3 }, stats: { intervalS: 7 }, mqtt: { baseTopic: 'other', embedded: { port: 0 } }, model: { backbone: 'objectron', workers: 1, batchSize: 4 } }));
+  await service.applyConfig(serviceConfig(dataDir, { events: { minHits: 4 }, stats: { intervalS: 7 }, mqtt: { baseTopic: 'other', embedded: { port: 0 } }, model: { backbone: 'objectron', workers: 1, batchSize: 4 } }));
   const current = service.config.current();
-  assert.equal(current.events.minHits, 3);
+  assert.equal(current.events.minHits, 4);
   assert.equal(current.stats.intervalS, 7);
-  assert.deepEqual(seen, [[2, 3]]);
+  assert.deepEqual(seen, [[3, 4]]);
   assert.equal(current.mqtt.baseTopic, 'catwatch', 'mqtt needs a restart: the running value stays');
   assert.equal(current.model.batchSize, 8, 'model.batchSize needs a restart');
 });

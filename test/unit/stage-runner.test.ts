@@ -50,10 +50,10 @@ test('a stage gets the config changes of its live paths only, until it stops', a
   const events: Stage<Config> = { name: 'events', critical: true, livePaths: ['events'], start: () => undefined, stop: () => undefined, applyConfig: (next) => void seen.push(`minHits ${next.events.minHits}`) };
   await runner.start([events]);
   await store.apply(config({ mine: { bandLow: 0.3 } }));
-  await store.apply(config({ mine: { bandLow: 0.3 }, events: { minHits: 3 } }));
+  await store.apply(config({ mine: { bandLow: 0.3 }, events: { minHits: 4 } }));
   await runner.stop();
-  await store.apply(config({ events: { minHits: 4 } }));
-  assert.deepEqual(seen, ['minHits 3']);
+  await store.apply(config({ events: { minHits: 5 } }));
+  assert.deepEqual(seen, ['minHits 4']);
 });
 
 test('the config store keeps restart-required settings, isolates a failing listener, and records reloads', async () => {

@@ -19,8 +19,8 @@ import { createProgress } from '../progress.js';
 
 const HELP = `Usage: catwatch replay [options] CLIP...
 
-Runs recorded clips through catwatch's pipeline (ffmpeg decoding at detectFps, motion gating, region scoring, event
-hysteresis, mining policy as a dry run) as fast as the CPU allows, with the current model (or --model VERSION) and
+Runs recorded clips through catwatch's pipeline (ffmpeg decoding at detectFps, motion gating, region scoring, tracks
+and their evidence at the model's day/night operating point, event hysteresis, mining policy as a dry run) as fast as the CPU allows, with the current model (or --model VERSION) and
 the settings of a configured camera. Prints each clip's events and a summary; with --labels, also event recall,
 false events per camera-hour and time to first detection.
 
@@ -58,7 +58,7 @@ function summaryText(r: ClipResult): string {
 
 function eventText(e: ReplayEvent): string {
   const at = e.type === 'end' ? (e.end_time ?? 0) : e.start_time;
-  return `  ${at.toFixed(1).padStart(6)} s  ${e.type.padEnd(6)} ${e.id}  score ${e.score.toFixed(3)} (top ${e.top_score.toFixed(3)})\n`;
+  return `  ${at.toFixed(1).padStart(6)} s  ${e.type.padEnd(6)} ${e.id}  track ${e.track_id} (${e.light_mode})  score ${e.score.toFixed(3)} (top ${e.top_score.toFixed(3)}, evidence ${e.evidence.toFixed(3)})\n`;
 }
 
 interface ReplayOptions { json: boolean; labels?: ReplayLabels; embed: Parameters<typeof replayClip>[0]['embed']; eventThreshold?: number }
