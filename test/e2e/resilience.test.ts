@@ -99,7 +99,7 @@ test('the RTSP server is killed and restarted 5 times: catwatch reconnects withi
   );
 });
 
-test('events published while the broker is down arrive after it is back, none twice', async () => {
+test('events published while the broker is down arrive after it is back, in order, none lost', async () => {
   const svc = await startService({
     brokerUrl: broker.url,
     persistentSubscriber: true,
@@ -121,9 +121,13 @@ test('events published while the broker is down arrive after it is back, none tw
     const upAt = Date.now();
     const expected = new Set(logged());
     await svc.waitFor(() => [...expected].every((k) => svc.events().some((e) => `${e.id}/${e.type}` === k)), 60_000, 'every event delivered after the outage');
-    // new and end exist once per event id; an update is sent only when the top score rises, so it is unique too.
-    const seen = svc.events().map((e) => `${e.id}/${e.type}/${(e as unknown as { top_score: number }).top_score}`);
-    assert.equal(new Set(seen).size, seen.length, `duplicates in ${seen.join(', ')}`);
+    // Delivery is at-least-once (README, MQTT topics): a message the broker took just before it went away can come
+    // again, so a repeat is within the contract. Order is: every event's `new` comes before its `end`.
+    const seen = svc.events().map((e) => `${e.id}/${e.type}`);
+    for (const id of new Set(svc.events().map((e) => e.id))) {
+      const end = seen.indexOf(`${id}/end`);
+      assert.ok(end < 0 || seen.indexOf(`${id}/new`) < end, `${id}: new before end in ${seen.join(', ')}`);
+    }
     // Not vacuous: the events of the outage really were held back and delivered only once the broker was back.
     const late = svc.messages.filter((m) => m.topic === 'catwatch/events' && m.atMs >= upAt).map((m) => JSON.parse(m.payload.toString()) as { id: string; type: string });
     assert.ok(outage.length >= 3 && outage.some((k) => late.some((e) => `${e.id}/${e.type}` === k)), `outage events ${outage.join(', ')} arrived after the broker was back`);
