@@ -54,9 +54,11 @@ const CALIBRATED_FRACTION = 0.05;
 const CALIBRATED_MAX_BOXES = 4;
 /**
  * A "lighting change" that lasts longer than this is something big moving (a cat close to the lens, a camera being
- * moved): the full frame is scored on every frame until it ends, where Frigate would score nothing.
+ * moved): the full frame is scored on every frame until it ends, where Frigate would score nothing. 1 s, not 2:
+ * a cat that fills a hand-held view was first seen 2.4 s in (footage bench); a flash lasts a frame or two, and a
+ * few full frames of a relit empty scene cannot start an event (a track needs 3 of 5 frames at the operating point).
  */
-const SUSTAINED_CHANGE_MS = 2000;
+const SUSTAINED_CHANGE_MS = 1000;
 /** Blobs at least this fraction of the frame are checked for being a change of light. */
 const LIGHTING_MIN_FRACTION = 0.02;
 const DILATE_RADIUS = 2;
