@@ -7,6 +7,16 @@ import { z } from 'zod';
 import { BACKBONE_NAMES } from '../model/backbone-catalogue.js';
 import { isLoopbackName } from '../util/loopback.js';
 
+/**
+ * Secret-bearing settings are marked in the schema once (`x-secret` in the exported JSON schema): 'url' for URLs that
+ * may carry credentials (the userinfo and token query parameters are hidden), 'value' for settings hidden whole.
+ * `config show` and everything else that prints a config redacts from this mark (src/config/redact-config.ts).
+ */
+export type SecretKind = 'url' | 'value';
+function secret<T extends z.ZodType>(schema: T, kind: SecretKind): T {
+  return schema.meta({ ...(schema.meta() ?? {}), 'x-secret': kind });
+}
+
 const cameraName = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'expected 1-63 lower-case letters, digits, "_" or "-" (it becomes an MQTT topic level)');
@@ -49,7 +59,7 @@ const motionSchema = z
 
 const cameraSchema = z.strictObject({
   name: cameraName.describe('Camera id; used in MQTT topics and logs.'),
-  url: cameraUrl.describe('Stream URL: rtsp://user:pass@host/path, rtsps://..., file:///path.mp4 or a plain path.'),
+  url: secret(cameraUrl.describe('Stream URL: rtsp://user:pass@host/path, rtsps://..., file:///path.mp4 or a plain path.'), 'url'),
   enabled: z.boolean().default(true).describe('Disabled cameras are not started.'),
   detectFps: z.number().gt(0).max(30).default(5).describe('Frames per second decoded and considered for detection.'),
   width: z.number().int().min(64).max(3840).default(640).describe('Width of the decoded detection frames in pixels.'),
@@ -69,15 +79,17 @@ const cameraSchema = z.strictObject({
 
 const mqttSchema = z
   .strictObject({
-    url: z
-      .string()
-      .regex(/^(mqtts?|wss?|tcp|tls):\/\//, 'expected an mqtt://, mqtts://, ws:// or wss:// URL')
-      .optional()
-      .describe('External broker URL. Absent: catwatch starts its own embedded broker.'),
+    url: secret(
+      z
+        .string()
+        .regex(/^(mqtts?|wss?|tcp|tls):\/\//, 'expected an mqtt://, mqtts://, ws:// or wss:// URL')
+        .describe('External broker URL. Absent: catwatch starts its own embedded broker.'),
+      'url',
+    ).optional(),
     baseTopic: z.string().regex(/^[^#+]+$/, 'must not contain MQTT wildcards').default('catwatch').describe('Prefix of every topic.'),
     clientId: z.string().optional().describe('MQTT client id; default catwatch-<hostname>.'),
     username: z.string().optional().describe('Broker user name (env CATWATCH_MQTT_USERNAME overrides).'),
-    password: z.string().optional().describe('Broker password (env CATWATCH_MQTT_PASSWORD overrides).'),
+    password: secret(z.string().describe('Broker password (env CATWATCH_MQTT_PASSWORD overrides).'), 'value').optional(),
     tls: z
       .strictObject({
         ca: z.string().optional().describe('CA certificate file (PEM).'),
@@ -105,10 +117,13 @@ const mqttSchema = z
   .describe('MQTT output.');
 
 const tritonSchema = z.strictObject({
-  url: z
-    .string()
-    .regex(/^https?:\/\/[^\s]+$/, 'expected an http:// or https:// URL')
-    .describe('Base URL of the KServe v2 server, e.g. http://gpu-1:8000.'),
+  url: secret(
+    z
+      .string()
+      .regex(/^https?:\/\/[^\s]+$/, 'expected an http:// or https:// URL')
+      .describe('Base URL of the KServe v2 server, e.g. http://gpu-1:8000.'),
+    'url',
+  ),
   model: z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/).default('catwatch_objectron').describe('Model name on the server (as exported by catwatch models export-triton).'),
   version: z.string().regex(/^[0-9]{1,9}$/).default('1').describe('Model version on the server.'),
   timeoutMs: z.number().int().min(50).max(60_000).default(2000).describe('Per-request timeout; beyond it the local backbone scores the batch.'),
@@ -204,12 +219,12 @@ const fleetSchema = z
     role: z.enum(['node', 'trainer']).default('node').describe('node: uploads its labelled samples and follows the signed model pointer. trainer: downloads every node\'s samples, trains, uploads the model and publishes the signed pointer.'),
     s3: z
       .strictObject({
-        endpoint: z.string().regex(/^https?:\/\/[^\s]+$/, 'expected an http:// or https:// URL').describe('S3-compatible endpoint, e.g. https://s3.eu-west-1.amazonaws.com or http://minio:9000 (path-style requests).'),
+        endpoint: secret(z.string().regex(/^https?:\/\/[^\s]+$/, 'expected an http:// or https:// URL').describe('S3-compatible endpoint, e.g. https://s3.eu-west-1.amazonaws.com or http://minio:9000 (path-style requests).'), 'url'),
         region: z.string().min(1).default('us-east-1').describe('Region of the bucket (any value for most S3-compatible servers).'),
         bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name').describe('Bucket shared by every node.'),
         prefix: z.string().regex(/^[A-Za-z0-9_./-]*$/, 'expected letters, digits, _ . / or -').default('catwatch').describe('Key prefix: samples under <prefix>/samples/, models under <prefix>/models/.'),
-        accessKeyId: z.string().min(1).describe('Access key id (use ${env:NAME} or ${file:PATH}).'),
-        secretAccessKey: z.string().min(1).describe('Secret access key (use ${env:NAME} or ${file:PATH}).'),
+        accessKeyId: secret(z.string().min(1).describe('Access key id (use ${env:NAME} or ${file:PATH}).'), 'value'),
+        secretAccessKey: secret(z.string().min(1).describe('Secret access key (use ${env:NAME} or ${file:PATH}).'), 'value'),
       })
       .describe('The shared S3-compatible bucket.'),
     signingKey: z.string().optional().describe('Trainer: Ed25519 private key (PEM file, `catwatch fleet keygen`) that signs the model pointer.'),
@@ -268,11 +283,13 @@ export const configSchema = z.strictObject({
       liveFps: z.number().min(0.1).max(30).default(2).describe('Frame rate of the live view (/live/<camera>): one JPEG per camera per tick, shared by every viewer, encoded only while someone watches.'),
       liveWidthPx: z.number().int().min(64).max(3840).default(640).describe('Width of the live view frames (never scaled up).'),
       liveOverlay: z.boolean().default(true).describe('Draw the last scored box on the live view.'),
-      passwordHash: z
-        .string()
-        .regex(/^scrypt:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$/, 'expected scrypt:<salt>:<key> as printed by `catwatch config hash-password`')
-        .optional()
-        .describe('Password of the web UI (`catwatch config hash-password` prints it): required when http.host is not a loopback address.'),
+      passwordHash: secret(
+        z
+          .string()
+          .regex(/^scrypt:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$/, 'expected scrypt:<salt>:<key> as printed by `catwatch config hash-password`')
+          .describe('Password of the web UI (`catwatch config hash-password` prints it): required when http.host is not a loopback address.'),
+        'value',
+      ).optional(),
     })
     .superRefine((http, ctx) => {
       if (http.enabled && !isLoopbackName(http.host) && http.passwordHash === undefined) {

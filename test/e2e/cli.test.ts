@@ -81,6 +81,26 @@ test('config show and YAML errors never print a secret: camera and broker URLs, 
   assert.ok(!r.stderr.includes(secret), r.stderr);
 });
 
+test('config show hides the fleet and inference-server secrets too: S3 keys (also by ${env:}), URLs with credentials', async () => {
+  // Issue 27.1: config show printed these; secrets are now marked in the schema, and show redacts every marked one.
+  const dir = mkdtempSync(join(tmpdir(), 'cw-cfg-'));
+  const secret = 'Fl33tS3cret';
+  const file = join(dir, 'fleet.yml');
+  writeFileSync(file, [
+    'model:', '  backbone: triton', '  triton:', `    url: 'http://infer:${secret}@gpu-1:8000'`,
+    'fleet:', '  role: node', `  publicKey: ${join(dir, 'pub.pem')}`, '  s3:', `    endpoint: 'http://minio:${secret}@minio:9000'`, '    bucket: catwatch-fleet',
+    `    accessKeyId: 'AKIA${secret}'`, '    secretAccessKey: ${env:S3SECRET}', '',
+  ].join('\n'));
+  const shown = await runCli(['config', 'show', '--config', file], { env: { S3SECRET: `top${secret}` } });
+  assert.equal(shown.code, 0, shown.stderr);
+  assert.ok(!shown.stdout.includes(secret), shown.stdout);
+  const config = JSON.parse(shown.stdout) as { fleet: { s3: Record<string, string> }; model: { triton: { url: string } } };
+  assert.equal(config.fleet.s3.secretAccessKey, '[redacted]');
+  assert.equal(config.fleet.s3.accessKeyId, '[redacted]');
+  assert.match(config.model.triton.url, /^http:\/\/infer:\*\*\*@gpu-1:8000/);
+  assert.equal(config.fleet.s3.bucket, 'catwatch-fleet', 'what is not secret stays readable');
+});
+
 test('config check rejects what run would crash on: duplicate camera names, a file URL with a host, control characters', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cw-cfg-'));
   const file = join(dir, 'c.yml');

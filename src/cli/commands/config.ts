@@ -5,7 +5,7 @@ import { configReferenceMarkdown } from '../../config/config-docs.js';
 import { loadConfig, resolveConfigPath } from '../../config/load-config.js';
 import { CatwatchError, EXIT_OK } from '../../util/errors.js';
 import { hashPassword } from '../../web/ui/web-access.js';
-import { redactUrl } from '../../util/log.js';
+import { redactConfig } from '../../config/redact-config.js';
 import { CONFIG_HELP, CONFIG_OPTION, parseCommandArgs, type Command } from '../command.js';
 
 const HELP = `Usage: catwatch config <check|schema|show|docs|hash-password> [options]
@@ -51,14 +51,8 @@ export const configCommand: Command = {
       }
       case 'show': {
         const config = loadConfig(resolveConfigPath(values.config));
-        // Every secret hidden: passwords, the UI's password hash, and the credentials inside camera and broker URLs.
-        const hidden = {
-          ...config,
-          cameras: config.cameras.map((c) => ({ ...c, url: redactUrl(c.url) })),
-          mqtt: { ...config.mqtt, url: config.mqtt.url === undefined ? undefined : redactUrl(config.mqtt.url), password: config.mqtt.password ? '[redacted]' : undefined },
-          http: { ...config.http, passwordHash: config.http.passwordHash ? '[redacted]' : undefined },
-        };
-        io.stdout.write(`${JSON.stringify(hidden, null, 2)}\n`);
+        // Every setting the schema marks as a secret is hidden (passwords, keys, the UI's hash, credentials in URLs).
+        io.stdout.write(`${JSON.stringify(redactConfig(config), null, 2)}\n`);
         return EXIT_OK;
       }
       default:
