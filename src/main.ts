@@ -102,14 +102,15 @@ function pipeline({ deps, store, bus, runner }: Wiring): { stages: Array<Stage<C
   const status = createStatus({ node: config().node.id ?? hostname(), version: packageVersion(), stages: () => runner.reports(), phase: () => runner.phase(), cameraStats: () => cameras.stats(), camerasUp: () => health.camerasUp(), modelVersion, configHistory: store.history, publisher, cameraThresholds: thresholds.report, lightModes: events.lightModes });
   const availability = createCameraAvailability({ config, publisher, camerasUp: () => health.camerasUp(), log });
   const discovery = createDiscoveryStage({ config, publisher, version: packageVersion() });
+  const access = createWebAccess({ passwordHash: http.passwordHash });
   const ui = createWebUi({
-    access: createWebAccess({ passwordHash: http.passwordHash }), staticDir: staticAssetsDir(), log,
+    access, staticDir: staticAssetsDir(), log,
     routes: [
       ...overviewRoutes({ cameraNames: () => config().cameras.map((c) => c.name), cameraStats: () => cameras.stats(), modelVersion, samples, events: history, live, quotaMb: () => config().mine.quotaMb, dataDir }),
       ...samplesRoutes({ samples, dataDir, log }), ...modelsRoutes({ registry, trainer, feed: trainFeed, log }),
     ],
   });
-  const server = http.enabled ? createHttpServer({ ...http, health: () => health.check(), metrics: metrics.registry, status: () => status.snapshot(), ui, log }) : undefined;
+  const server = http.enabled ? createHttpServer({ ...http, health: () => health.check(), metrics: metrics.registry, status: () => status.snapshot(), ui, hostAllowed: access.hostAllowed, log }) : undefined;
   const watchdog = createSdWatchdog({ notifier: createSdNotifier({ log }), alive: (timeoutMs) => pool.ping(timeoutMs), log });
 
   scored.add('stats', (s) => stats.recordScored(s));

@@ -18,6 +18,8 @@ export interface HttpServerDeps {
   status: () => unknown;
   /** The web UI (its paths are tried first). */
   ui?: { handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> };
+  /** The UI's Host rule (web-access.ts) for these endpoints too: a DNS-rebinding page must not read the status. */
+  hostAllowed?: (req: IncomingMessage) => boolean;
   log: Logger;
 }
 
@@ -52,6 +54,7 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
     }
     if (deps.ui && (await deps.ui.handle(req, res, url))) return;
     const path = url.pathname;
+    if (deps.hostAllowed && !deps.hostAllowed(req)) return send(res, 403, 'text/plain; charset=utf-8', 'this Host name is not served\n');
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('allow', 'GET, HEAD');
       return send(res, 405, 'text/plain; charset=utf-8', 'method not allowed\n');

@@ -88,3 +88,27 @@ test('a port already in use fails start() with EADDRINUSE', async (t) => {
   const second = createHttpServer({ host: '127.0.0.1', port: first.port(), health, metrics: metrics.registry, status: () => ({}), log });
   await assert.rejects(second.start(), /EADDRINUSE/);
 });
+
+test('/api/status, /metrics and /healthz refuse a Host name that is not served (DNS rebinding), like the UI', async (t) => {
+  // Issue 27.5: these answered 200 to any Host while / answered 403.
+  const { request } = await import('node:http');
+  const { createWebAccess } = await import('../../src/web/ui/web-access.js');
+  const metrics = createMetrics({ cameraStats: () => new Map(), droppedFrames: () => 0, outboxDepth: () => 0, camerasUp: () => new Map(), stages: () => [] });
+  const access = createWebAccess({ passwordHash: undefined });
+  const server = createHttpServer({ host: '127.0.0.1', port: 0, health: () => ({ ok: true, checks: [] }), metrics: metrics.registry, status: () => ({ cameras: { yard: {} } }), hostAllowed: access.hostAllowed, log: silentLogger() });
+  await server.start();
+  t.after(() => server.stop());
+  const get = (path: string, host: string) => new Promise<number>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: server.port(), path, headers: { host } }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  for (const path of ['/api/status', '/metrics', '/healthz']) {
+    assert.equal(await get(path, 'evil.example:8089'), 403, `${path} with a foreign Host`);
+    assert.equal(await get(path, `127.0.0.1:${server.port()}`), 200, `${path} on loopback`);
+    assert.equal(await get(path, `localhost:${server.port()}`), 200);
+  }
+});
