@@ -8,7 +8,7 @@
  * URL (`rtsp://viewer:${env:YARD_PASSWORD}@cam/...`) is percent-encoded, so a password with `@`, `/` or `:` cannot
  * break the URL. Errors name the key and the reference, never a value.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { CatwatchError } from '../util/errors.js';
 
@@ -59,14 +59,27 @@ function secret(kind: string, name: string, path: string, env: NodeJS.ProcessEnv
   return readSecretFile(file, fail);
 }
 
+/**
+ * Reads a secret file of at most MAX_SECRET_BYTES. Opened without blocking and checked to be a regular file on the
+ * open descriptor, then read with a bound: a FIFO or a device (`/dev/zero`) is refused instead of hanging or
+ * reading without end (a stat size says nothing about them).
+ */
 function readSecretFile(file: string, fail: (why: string) => never): string {
   let text: string;
+  let fd: number | undefined;
   try {
-    if (statSync(file).size > MAX_SECRET_BYTES) fail(`is over ${MAX_SECRET_BYTES} bytes`);
-    text = readFileSync(file, 'utf8');
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    if (!fstatSync(fd).isFile()) fail('is not a regular file');
+    const buffer = Buffer.alloc(MAX_SECRET_BYTES + 1);
+    let length = 0;
+    for (let n = 1; n > 0 && length < buffer.length; length += n) n = readSync(fd, buffer, length, buffer.length - length, null);
+    if (length > MAX_SECRET_BYTES) fail(`is over ${MAX_SECRET_BYTES} bytes`);
+    text = buffer.subarray(0, length).toString('utf8');
   } catch (err) {
     if (err instanceof CatwatchError) throw err;
     return fail(`cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
   const value = text.replace(/\r?\n$/, '');
   return value === '' ? fail('is empty') : value;

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,6 +39,27 @@ test('secret references: a missing or unreadable secret is a config error that n
       assert.ok(err instanceof CatwatchError && err.code === 'E_CONFIG_INVALID');
       assert.match(err.message, message);
       assert.doesNotMatch(err.message, /hunter2/);
+      return true;
+    });
+  }
+});
+
+test('secret references: a FIFO or a device is refused at once, a large file by its size (issue 27.10: /dev/zero read without end)', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'cw-secrets-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const fifo = join(dir, 'fifo');
+  execFileSync('mkfifo', [fifo]);
+  const big = join(dir, 'big');
+  writeFileSync(big, 'x'.repeat(100_000));
+  const cases: Array<[string, RegExp]> = [
+    [fifo, /\$\{file:[^}]*fifo\} is not a regular file/],
+    ['/dev/zero', /\$\{file:\/dev\/zero\} is not a regular file/],
+    [big, /is over \d+ bytes/],
+  ];
+  for (const [file, message] of cases) {
+    assert.throws(() => parseConfigText(yaml(`rtsp://viewer:\${file:${file}}@cam/x`), '/etc/catwatch/catwatch.yml', {}), (err: unknown) => {
+      assert.ok(err instanceof CatwatchError && err.code === 'E_CONFIG_INVALID', String(err));
+      assert.match(err.message, message);
       return true;
     });
   }

@@ -38,11 +38,7 @@ export function overviewRoutes(deps: OverviewRoutesDeps): Route[] {
     if (!deps.cameraNames().includes(camera)) throw new HttpError(404, `no camera ${camera}`);
     return camera;
   };
-  const eventFilter = (url: URL) => ({
-    camera: url.searchParams.get('camera') || undefined,
-    sinceMs: url.searchParams.get('since') ? Date.parse(url.searchParams.get('since') ?? '') || 0 : undefined,
-    limit: Math.min(1000, Number(url.searchParams.get('limit') ?? 200) || 200),
-  });
+  const eventFilter = eventQuery;
   return [
     { method: 'GET', path: '/', handle: ({ res, session }) => sendHtml(res, overviewPage(overview(), session.csrf)) },
     { method: 'GET', path: '/api/overview', handle: ({ res }) => sendJson(res, 200, overview()) },
@@ -58,4 +54,15 @@ export function overviewRoutes(deps: OverviewRoutesDeps): Route[] {
       send(res, 200, 'image/jpeg', await readFile(join(deps.dataDir, event.snapshotFile)), { 'cache-control': 'private, max-age=3600' });
     } },
   ];
+}
+
+/** The event list's query string, checked: a bad `limit` or `since` is the caller's error (400), never SQLite's (500). */
+export function eventQuery(url: URL): { camera: string | undefined; sinceMs: number | undefined; limit: number } {
+  const limitText = url.searchParams.get('limit');
+  const limit = limitText === null || limitText === '' ? 200 : Number(limitText);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new HttpError(400, 'limit must be a whole number from 1 to 1000');
+  const sinceText = url.searchParams.get('since');
+  const sinceMs = sinceText ? Date.parse(sinceText) : undefined;
+  if (sinceMs !== undefined && !Number.isFinite(sinceMs)) throw new HttpError(400, 'since must be a date, e.g. 2026-12-07 or 2026-12-07T21:00:00Z');
+  return { camera: url.searchParams.get('camera') || undefined, sinceMs, limit };
 }

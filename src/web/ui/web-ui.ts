@@ -19,7 +19,7 @@ export interface WebUiDeps {
 }
 
 const JS = 'text/javascript; charset=utf-8';
-const STATIC_FILES: Record<string, string> = { 'samples.js': JS, 'actions.js': JS, 'train.js': JS, 'overview.js': JS, 'catwatch.css': 'text/css; charset=utf-8' };
+const STATIC_FILES: Record<string, string> = { 'samples.js': JS, 'actions.js': JS, 'train.js': JS, 'catwatch.css': 'text/css; charset=utf-8' };
 
 function loginPage(message = ''): string {
   return layout({ title: 'Log in', csrf: '', body: html`<h1>Log in</h1><form method="post" action="/login"><label>password <input type="password" name="password" autofocus></label> <button>Log in</button></form><p>${message}</p>` });
