@@ -43,9 +43,9 @@ export function countEpisodes(byTime: readonly TimedScore[], threshold: number, 
   return episodes;
 }
 
-/** Just above a score: the smallest threshold that no longer accepts it. */
+/** Just above a score: a threshold that no longer accepts it (over 1 for a score of 1: nothing passes). */
 function above(score: number): number {
-  return Math.min(1, score + 1e-6);
+  return score + 1e-6;
 }
 
 export function budgetThreshold(input: BudgetInput): BudgetThreshold {
@@ -55,16 +55,11 @@ export function budgetThreshold(input: BudgetInput): BudgetThreshold {
   const atFloor = rate(input.floor);
   let threshold = input.floor;
   if (atFloor > input.budgetPerHour) {
-    // Candidates: just above each negative's score, lowest first; the rate only falls as the threshold rises.
+    // Candidates: just above each negative's score, lowest first. Scanned in order, not bisected: the rate is not
+    // monotonic (dropping a middle frame can split one episode into two). The highest candidate accepts no
+    // negative, so one always fits.
     const candidates = [...new Set(byTime.map((s) => above(s.score)).filter((t) => t > input.floor))].sort((a, b) => a - b);
-    // Binary search for the first within budget; the highest candidate accepts no negative, so one always is.
-    let [lo, hi] = [0, candidates.length - 1];
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (rate(candidates[mid]) <= input.budgetPerHour) hi = mid;
-      else lo = mid + 1;
-    }
-    threshold = candidates[lo];
+    threshold = candidates.find((t) => rate(t) <= input.budgetPerHour) ?? candidates[candidates.length - 1];
   }
   return {
     threshold,

@@ -28,3 +28,13 @@ test('the budget raises a camera threshold just enough, never lowers it, and rep
   assert.equal(none.positivesLost, 1, 'the confirmed 0.8 frame is no longer accepted (0.4 never was)');
   assert.equal(budgetThreshold({ ...base, negatives: [], budgetPerHour: 0 }).threshold, 0.5, 'no negatives: the model threshold');
 });
+
+test('the budget finds the lowest threshold even where the rate is not monotonic, and a score of 1 can be excluded (issue 27.7)', () => {
+  // At 0.55+ the 0.55 frame no longer joins the two 0.9 frames 8 s apart: 4 episodes; at 0.52+ only 3.
+  const negatives = [s(0, 0.9), s(4000, 0.55), s(8000, 0.9), s(100_000, 0.52), s(200_000, 0.56), s(300_000, 0.57)];
+  const result = budgetThreshold({ negatives, positives: [], hours: 1, budgetPerHour: 3, floor: 0.5, episodeGapMs: 5000 });
+  assert.ok(result.threshold > 0.52 && result.threshold < 0.53, `threshold ${result.threshold}`);
+  assert.equal(result.falseAlarmsPerHour, 3);
+  const ones = budgetThreshold({ negatives: [s(0, 1), s(60_000, 1)], positives: [], hours: 1, budgetPerHour: 0, floor: 0.5, episodeGapMs: 5000 });
+  assert.equal(ones.falseAlarmsPerHour, 0, `threshold ${ones.threshold} must exclude scores of exactly 1`);
+});
