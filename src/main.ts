@@ -102,7 +102,7 @@ function pipeline({ deps, store, bus, runner }: Wiring): { stages: Array<Stage<C
   const status = createStatus({ node: config().node.id ?? hostname(), version: packageVersion(), stages: () => runner.reports(), phase: () => runner.phase(), cameraStats: () => cameras.stats(), camerasUp: () => health.camerasUp(), modelVersion, configHistory: store.history, publisher, cameraThresholds: thresholds.report, lightModes: events.lightModes });
   const availability = createCameraAvailability({ config, publisher, camerasUp: () => health.camerasUp(), log });
   const discovery = createDiscoveryStage({ config, publisher, version: packageVersion() });
-  const access = createWebAccess({ passwordHash: http.passwordHash });
+  const access = createWebAccess({ passwordHash: http.passwordHash, trustProxy: http.trustProxy });
   const ui = createWebUi({
     access, staticDir: staticAssetsDir(), log,
     routes: [

@@ -290,6 +290,7 @@ export const configSchema = z.strictObject({
           .describe('Password of the web UI (`catwatch config hash-password` prints it): required when http.host is not a loopback address.'),
         'value',
       ).optional(),
+      trustProxy: z.boolean().default(false).describe('Behind a reverse proxy (HTTPS): failed logins are counted per client address from the last X-Forwarded-For entry (the one the proxy added) instead of per proxy, and the session cookie is Secure when X-Forwarded-Proto is https. Leave off without a proxy: the headers would be the client\'s own.'),
     })
     .superRefine((http, ctx) => {
       if (http.enabled && !isLoopbackName(http.host) && http.passwordHash === undefined) {

@@ -1,27 +1,33 @@
 /**
  * Who may use the web UI. On loopback without a password (the default), anyone on this machine, but only through a
  * loopback Host name (a DNS-rebinding page gets 403). With `http.passwordHash`: a login page, sessions in an HttpOnly,
- * SameSite=Strict cookie, failed logins rate-limited per address. Every state-changing request must be a POST whose
- * Origin is this server and whose `x-csrf-token` header matches the session's token.
+ * SameSite=Strict cookie, failed logins rate-limited per client address (behind a proxy with `http.trustProxy`, the
+ * address the proxy saw). Every state-changing request must be a POST whose Origin is this server (http or https, for
+ * a TLS proxy in front) and whose `x-csrf-token` header matches the session's token.
  */
-import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
 import type { IncomingMessage } from 'node:http';
 import { isLoopbackName } from '../../util/loopback.js';
 
 export const SESSION_COOKIE = 'cw_session';
 const SCRYPT_KEY_BYTES = 32;
 const LOGIN_FAILURES_PER_MINUTE = 5;
+/** Addresses with failed logins kept at most (an attacker with many addresses cannot grow the map without bound). */
+const MAX_TRACKED_ADDRESSES = 10_000;
+const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number) => Promise<Buffer>;
 
 /** `scrypt:<salt base64>:<key base64>`, for `http.passwordHash` (`catwatch config hash-password`). */
 export function hashPassword(password: string, salt: Buffer = randomBytes(16)): string {
   return `scrypt:${salt.toString('base64')}:${scryptSync(password, salt, SCRYPT_KEY_BYTES).toString('base64')}`;
 }
 
-export function verifyPassword(password: string, stored: string): boolean {
+/** Asynchronous: scrypt takes tens of milliseconds, which must not stop the event loop (and the cameras) per guess. */
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const [kind, salt, key] = stored.split(':');
   if (kind !== 'scrypt' || !salt || !key) return false;
   const expected = Buffer.from(key, 'base64');
-  const got = scryptSync(password, Buffer.from(salt, 'base64'), expected.length);
+  const got = await scryptAsync(password, Buffer.from(salt, 'base64'), expected.length);
   return got.length === expected.length && timingSafeEqual(got, expected);
 }
 
@@ -30,16 +36,25 @@ function hostName(host: string): string {
   return host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0];
 }
 
-/** The request comes from a page of this server (its Origin header names this Host). */
+/** The request comes from a page of this server: its Origin names this Host, over http or (a TLS proxy) https. */
 export function sameOrigin(req: IncomingMessage): boolean {
   const origin = req.headers.origin;
-  return origin !== undefined && origin === `http://${req.headers.host ?? ''}`;
+  const host = req.headers.host;
+  return origin !== undefined && host !== undefined && (origin === `http://${host}` || origin === `https://${host}`);
+}
+
+/** The last X-Forwarded-For entry: the address the (trusted) proxy itself saw; earlier entries are the client's say. */
+function forwardedFor(req: IncomingMessage): string | undefined {
+  const header = req.headers['x-forwarded-for'];
+  const value = Array.isArray(header) ? header.at(-1) : header;
+  return value?.split(',').at(-1)?.trim() || undefined;
 }
 
 export interface WebSession { csrf: string; token?: string }
 
 export interface WebAccessOptions {
   passwordHash?: string;
+  trustProxy?: boolean;
   now?: () => number;
   sessionTtlMs?: number;
 }
@@ -50,6 +65,16 @@ export function createWebAccess(options: WebAccessOptions) {
   const sessions = new Map<string, { csrf: string; expiresAtMs: number }>();
   const failures = new Map<string, number[]>();
   const openSession: WebSession = { csrf: randomBytes(24).toString('base64url') };
+
+  /** Addresses whose failures are over a minute old are forgotten; beyond the cap, the oldest go first. */
+  function forgetOldFailures(): void {
+    if (failures.size <= MAX_TRACKED_ADDRESSES) return;
+    for (const [address, times] of failures) if (!times.some((t) => t > now() - 60_000)) failures.delete(address);
+    for (const address of failures.keys()) {
+      if (failures.size <= MAX_TRACKED_ADDRESSES) break;
+      failures.delete(address);
+    }
+  }
 
   function cookie(req: IncomingMessage, name: string): string | undefined {
     for (const part of (req.headers.cookie ?? '').split(';')) {
@@ -77,15 +102,22 @@ export function createWebAccess(options: WebAccessOptions) {
       return { csrf: s.csrf, token };
     },
 
+    /** Who is logging in, for the rate limit: the socket's address, or behind a trusted proxy the one it saw. */
+    clientAddress(req: IncomingMessage): string {
+      return (options.trustProxy ? forwardedFor(req) : undefined) ?? req.socket.remoteAddress ?? '?';
+    },
+
     /** A new session for the right password; 'rate-limited' after too many failures from one address in a minute. */
-    login(address: string, password: string): WebSession | 'wrong' | 'rate-limited' {
+    async login(address: string, password: string): Promise<WebSession | 'wrong' | 'rate-limited'> {
       const recent = (failures.get(address) ?? []).filter((t) => t > now() - 60_000);
-      failures.set(address, recent);
       if (recent.length >= LOGIN_FAILURES_PER_MINUTE) return 'rate-limited';
-      if (!options.passwordHash || !verifyPassword(password, options.passwordHash)) {
+      if (!options.passwordHash || !(await verifyPassword(password, options.passwordHash))) {
         recent.push(now());
+        failures.set(address, recent);
+        forgetOldFailures();
         return 'wrong';
       }
+      failures.delete(address);
       const token = randomBytes(32).toString('base64url');
       const csrf = randomBytes(24).toString('base64url');
       for (const [t, s] of sessions) if (s.expiresAtMs < now()) sessions.delete(t);
@@ -104,9 +136,12 @@ export function createWebAccess(options: WebAccessOptions) {
       return undefined;
     },
 
-    sessionCookie(session: WebSession): string {
-      return `${SESSION_COOKIE}=${session.token ?? ''}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${Math.round(ttlMs / 1000)}`;
+    sessionCookie(session: WebSession, req?: IncomingMessage): string {
+      const secure = options.trustProxy && req?.headers['x-forwarded-proto'] === 'https' ? '; Secure' : '';
+      return `${SESSION_COOKIE}=${session.token ?? ''}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${Math.round(ttlMs / 1000)}${secure}`;
     },
+    /** Addresses with failed logins remembered (bounded). */
+    trackedAddresses: (): number => failures.size,
   };
 }
 

@@ -33,11 +33,12 @@ export function createWebUi(deps: WebUiDeps) {
     // No session yet, so no CSRF token: the Origin check alone stops another site from logging the browser in.
     if (!sameOrigin(req)) throw new HttpError(403, 'cross-origin request refused');
     const password = new URLSearchParams(await readBody(req)).get('password') ?? '';
-    const result = deps.access.login(req.socket.remoteAddress ?? '?', password);
+    const address = deps.access.clientAddress(req);
+    const result = await deps.access.login(address, password);
     if (result === 'rate-limited') throw new HttpError(429, 'too many failed logins; wait a minute');
     if (result === 'wrong') return sendHtml(res, loginPage('wrong password'), 401);
-    log.info({ address: req.socket.remoteAddress }, 'web login');
-    redirect(res, '/', { 'set-cookie': deps.access.sessionCookie(result) });
+    log.info({ address }, 'web login');
+    redirect(res, '/', { 'set-cookie': deps.access.sessionCookie(result, req) });
   }
 
   async function dispatch(req: IncomingMessage, res: ServerResponse, url: URL, session: WebSession): Promise<void> {
