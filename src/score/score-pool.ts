@@ -34,7 +34,10 @@ export interface ScorePool {
 }
 
 interface Pending { image: RgbImage; resolve: (o: BackboneOutput) => void; reject: (e: Error) => void }
-interface Slot { worker: Worker; busy: boolean; batchId?: number; pongs: Map<number, () => void>; remote?: RemoteBackboneStats }
+interface Slot { worker: Worker; busy: boolean; batchId?: number; pongs: Map<number, () => void>; remote?: TimedRemoteStats }
+
+/** A worker's last view of the inference server, with when it reported it. */
+export type TimedRemoteStats = RemoteBackboneStats & { readonly atMs: number };
 
 const CLOSE_TIMEOUT_MS = 1500;
 
@@ -91,7 +94,7 @@ export function createScorePool(deps: ScorePoolDeps): ScorePool {
     const batch = inFlight.get(msg.id) ?? [];
     inFlight.delete(msg.id);
     if (msg.type === 'result') recordMs(recentMs, msg.ms / Math.max(1, batch.length));
-    if (msg.type === 'result' && msg.remote) slot.remote = msg.remote;
+    if (msg.type === 'result' && msg.remote) slot.remote = { ...msg.remote, atMs: Date.now() };
     settle(batch, msg);
     dispatch();
   }
@@ -224,18 +227,21 @@ function settle(batch: readonly Pending[], msg: Extract<WorkerMessage, { type: '
   else for (const p of batch) p.reject(new Error(msg.message));
 }
 
-/** One view of the server over all workers: up only while every worker uses it; counters summed. */
-function sumRemoteStats(perWorker: readonly RemoteBackboneStats[]): RemoteBackboneStats | undefined {
+/**
+ * The link as the pool sees it: counters summed over workers, the state from the most recent report. A worker that
+ * saw the server down and has been idle since must not keep /healthz failing while the others score through it.
+ */
+export function sumRemoteStats(perWorker: readonly TimedRemoteStats[]): RemoteBackboneStats | undefined {
   if (perWorker.length === 0) return undefined;
-  const down = perWorker.find((r) => !r.up);
+  const newest = perWorker.reduce((a, b) => (b.atMs > a.atMs ? b : a));
   const sum = (key: 'requests' | 'failures' | 'fallbackBatches'): number => perWorker.reduce((n, r) => n + r[key], 0);
   return {
-    up: down === undefined,
-    state: down?.state ?? perWorker[0].state,
-    server: perWorker[0].server,
+    up: newest.up,
+    state: newest.state,
+    server: newest.server,
     requests: sum('requests'),
     failures: sum('failures'),
     fallbackBatches: sum('fallbackBatches'),
-    ...(down?.reason === undefined ? {} : { reason: down.reason }),
+    ...(newest.reason === undefined ? {} : { reason: newest.reason }),
   };
 }
