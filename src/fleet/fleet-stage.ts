@@ -127,8 +127,9 @@ export function createFleetStage(deps: FleetStageDeps) {
       timer = undefined;
       unsubscribe?.();
       unsubscribe = undefined;
-      await Promise.allSettled([round, follower?.settled()]);
+      // Abort what is in flight first: a stalled endpoint must not hold the service past its stop deadline.
       bucket?.close();
+      await Promise.allSettled([round, follower?.settled()]);
       bucket = undefined;
     },
     /** Uploads (node) or downloads (trainer) now; resolves when that round ended. */

@@ -41,8 +41,8 @@ export async function fetchPointedModel(pointer: ModelPointer, deps: ModelFetchD
   await mkdir(dir, { recursive: true });
   const staged = join(dir, `.${pointer.version}.s3`);
   try {
-    const body = await deps.bucket.get(s3[2]);
-    if (body.length > deps.maxBytes) throw new CatwatchError('E_PULL_CHECKSUM', `model ${pointer.version} is ${body.length} bytes, above fleet.maxModelMb: nothing installed`);
+    // The bucket refuses an object over the limit before and while reading it.
+    const body = await deps.bucket.get(s3[2], deps.maxBytes);
     await writeFile(staged, body);
     await pullVerifiedFile({ source: staged, path, sha256: pointer.sha256, maxBytes: deps.maxBytes, log: deps.log });
   } finally {

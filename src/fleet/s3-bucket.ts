@@ -1,6 +1,9 @@
 /**
  * The fleet's shared bucket: a thin wrapper over @aws-sdk/client-s3 with path-style requests against any
  * S3-compatible endpoint. Keys are always under the configured prefix. Failures become E_FLEET_S3 naming the key.
+ * Bounded in time and size: a connection timeout and a per-request inactivity timeout, every request aborted by
+ * close() (so a stalled endpoint cannot hold a stopping service), and `get` refuses an object over its limit before
+ * and while reading it, never holding more than the limit in memory.
  */
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { CatwatchError } from '../util/errors.js';
@@ -13,11 +16,11 @@ export interface FleetBucket {
   key(rest: string): string;
   exists(key: string): Promise<boolean>;
   put(key: string, body: Buffer | string, contentType: string): Promise<void>;
-  get(key: string): Promise<Buffer>;
+  /** The object, at most `maxBytes` long (over it: E_FLEET_S3 before or while reading). */
+  get(key: string, maxBytes: number): Promise<Buffer>;
   /** Every key under `prefix` (all pages). */
   list(prefix: string): Promise<string[]>;
-  /** The object's path-style URL (for a public-read bucket or a proxy); nodes fetch models from it. */
-  objectUrl(key: string): string;
+  /** Aborts every request in flight and releases the client. */
   close(): void;
 }
 
@@ -26,8 +29,29 @@ function s3Error(action: string, key: string, err: unknown): CatwatchError {
   return new CatwatchError('E_FLEET_S3', `S3 ${action} of ${key} failed${status}: ${(err as Error).message}; check fleet.s3 (endpoint, bucket, credentials)`, { cause: err });
 }
 
-export function createFleetBucket(config: FleetS3Config): FleetBucket {
+export interface FleetBucketOptions {
+  /** A request with no progress for this long fails (a stalled endpoint). */
+  requestTimeoutMs?: number;
+  connectTimeoutMs?: number;
+}
+
+/** Reads a body stream, failing as soon as it grows over `maxBytes`. */
+async function readBounded(body: AsyncIterable<Uint8Array>, maxBytes: number, key: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of body) {
+    length += chunk.length;
+    if (length > maxBytes) throw new Error(`${key} is over ${maxBytes} bytes`);
+    chunks.push(Buffer.from(chunk));
+  }
+  return Buffer.concat(chunks, length);
+}
+
+export function createFleetBucket(config: FleetS3Config, options: FleetBucketOptions = {}): FleetBucket {
+  const aborter = new AbortController();
+  const signal = { abortSignal: aborter.signal };
   const client = new S3Client({
+    requestHandler: { connectionTimeout: options.connectTimeoutMs ?? 5000, requestTimeout: options.requestTimeoutMs ?? 30_000, throwOnRequestTimeout: true },
     endpoint: config.endpoint,
     region: config.region,
     forcePathStyle: true,
@@ -42,7 +66,7 @@ export function createFleetBucket(config: FleetS3Config): FleetBucket {
     key: (rest) => (prefix === '' ? rest : `${prefix}/${rest}`),
     async exists(key) {
       try {
-        await client.send(new HeadObjectCommand({ Bucket, Key: key }));
+        await client.send(new HeadObjectCommand({ Bucket, Key: key }), signal);
         return true;
       } catch (err) {
         if (err instanceof S3ServiceException && err.$metadata.httpStatusCode === 404) return false;
@@ -51,16 +75,20 @@ export function createFleetBucket(config: FleetS3Config): FleetBucket {
     },
     async put(key, body, contentType) {
       try {
-        await client.send(new PutObjectCommand({ Bucket, Key: key, Body: body, ContentType: contentType }));
+        await client.send(new PutObjectCommand({ Bucket, Key: key, Body: body, ContentType: contentType }), signal);
       } catch (err) {
         throw s3Error('PUT', key, err);
       }
     },
-    async get(key) {
+    async get(key, maxBytes) {
       try {
-        const out = await client.send(new GetObjectCommand({ Bucket, Key: key }));
+        const out = await client.send(new GetObjectCommand({ Bucket, Key: key }), signal);
         if (!out.Body) throw new Error('empty body');
-        return Buffer.from(await out.Body.transformToByteArray());
+        if ((out.ContentLength ?? 0) > maxBytes) {
+          await out.Body.transformToWebStream().cancel();
+          throw new Error(`${key} is ${out.ContentLength} bytes, over ${maxBytes}`);
+        }
+        return await readBounded(out.Body as AsyncIterable<Uint8Array>, maxBytes, key);
       } catch (err) {
         throw s3Error('GET', key, err);
       }
@@ -71,7 +99,7 @@ export function createFleetBucket(config: FleetS3Config): FleetBucket {
       do {
         let out;
         try {
-          out = await client.send(new ListObjectsV2Command({ Bucket, Prefix: listPrefix, ContinuationToken: token }));
+          out = await client.send(new ListObjectsV2Command({ Bucket, Prefix: listPrefix, ContinuationToken: token }), signal);
         } catch (err) {
           throw s3Error('LIST', listPrefix, err);
         }
@@ -80,7 +108,9 @@ export function createFleetBucket(config: FleetS3Config): FleetBucket {
       } while (token);
       return keys;
     },
-    objectUrl: (key) => `${config.endpoint.replace(/\/+$/, '')}/${Bucket}/${key.split('/').map(encodeURIComponent).join('/')}`,
-    close: () => client.destroy(),
+    close: () => {
+      aborter.abort();
+      client.destroy();
+    },
   };
 }

@@ -14,6 +14,10 @@ import { boundedMap } from './bounded-map.js';
 import { fleetSampleMetaSchema, samplesKeyPart } from './sample-meta.js';
 import type { FleetBucket } from './s3-bucket.js';
 
+/** A sample's metadata is a few hundred bytes and its crop a small JPEG: larger objects are not samples. */
+const SAMPLE_META_MAX_BYTES = 64 * 1024;
+const SAMPLE_CROP_MAX_BYTES = 4 * 1024 * 1024;
+
 export interface SampleDownloadDeps {
   bucket: FleetBucket;
   /** The local folder the samples go to (`<dataDir>/fleet/samples`). */
@@ -40,7 +44,7 @@ export function createSampleDownload(deps: SampleDownloadDeps) {
   async function fetchOne(metaKey: string): Promise<keyof DownloadRound> {
     const sha = /([0-9a-f]{64})\.json$/.exec(metaKey)?.[1];
     if (sha === undefined) return 'rejected';
-    const parsed = fleetSampleMetaSchema.safeParse(JSON.parse((await deps.bucket.get(metaKey)).toString('utf8')));
+    const parsed = fleetSampleMetaSchema.safeParse(JSON.parse((await deps.bucket.get(metaKey, SAMPLE_META_MAX_BYTES)).toString('utf8')));
     if (!parsed.success || parsed.data.sha256 !== sha) {
       log.warn({ key: metaKey }, 'fleet sample metadata refused');
       return 'rejected';
@@ -48,7 +52,7 @@ export function createSampleDownload(deps: SampleDownloadDeps) {
     const labelDir = join(deps.dir, parsed.data.label);
     const cropPath = join(labelDir, `${sha}.jpg`);
     if (existsSync(cropPath)) return 'alreadyLocal';
-    const crop = await deps.bucket.get(metaKey.replace(/\.json$/, '.jpg'));
+    const crop = await deps.bucket.get(metaKey.replace(/\.json$/, '.jpg'), SAMPLE_CROP_MAX_BYTES);
     if (createHash('sha256').update(crop).digest('hex') !== sha) {
       log.warn({ key: metaKey }, 'fleet sample crop does not match its sha256, skipped');
       return 'rejected';
