@@ -6,12 +6,12 @@
  * key is skipped (and counted), never written; files already there are not fetched again.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../registry/atomic-write.js';
 import type { Logger } from '../util/log.js';
 import { boundedMap } from './bounded-map.js';
-import { fleetSampleMetaSchema, samplesKeyPart } from './sample-meta.js';
+import { FLEET_LABELS, fleetSampleMetaSchema, samplesKeyPart } from './sample-meta.js';
 import type { FleetBucket } from './s3-bucket.js';
 
 /** A sample's metadata is a few hundred bytes and its crop a small JPEG: larger objects are not samples. */
@@ -38,25 +38,44 @@ export function fleetSamplesDir(dataDir: string): string {
   return join(dataDir, 'fleet', 'samples');
 }
 
+/** Keys refused once (bad metadata, a crop that does not match): never fetched again. */
+const REJECTED_FILE = 'rejected-keys.txt';
+
+function parseJson(bytes: Buffer): unknown {
+  try {
+    return JSON.parse(bytes.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
 export function createSampleDownload(deps: SampleDownloadDeps) {
   const log = deps.log.child({ component: 'fleet-download' });
+  const rejectedPath = join(deps.dir, REJECTED_FILE);
+  let rejected: Set<string> | undefined;
+  const rejectedKeys = (): Set<string> => (rejected ??= new Set(existsSync(rejectedPath) ? readFileSync(rejectedPath, 'utf8').split('\n').filter(Boolean) : []));
+  // The sample's sha256 is in its key: a sample already here costs no request at all.
+  const isLocal = (sha: string): boolean => FLEET_LABELS.some((label) => existsSync(join(deps.dir, label, `${sha}.jpg`)));
+
+  function reject(metaKey: string, why: string): 'rejected' {
+    log.warn({ key: metaKey }, why);
+    rejectedKeys().add(metaKey);
+    mkdirSync(deps.dir, { recursive: true });
+    appendFileSync(rejectedPath, `${metaKey}\n`);
+    return 'rejected';
+  }
 
   async function fetchOne(metaKey: string): Promise<keyof DownloadRound> {
     const sha = /([0-9a-f]{64})\.json$/.exec(metaKey)?.[1];
-    if (sha === undefined) return 'rejected';
-    const parsed = fleetSampleMetaSchema.safeParse(JSON.parse((await deps.bucket.get(metaKey, SAMPLE_META_MAX_BYTES)).toString('utf8')));
-    if (!parsed.success || parsed.data.sha256 !== sha) {
-      log.warn({ key: metaKey }, 'fleet sample metadata refused');
-      return 'rejected';
-    }
+    if (sha === undefined || rejectedKeys().has(metaKey)) return 'rejected';
+    if (isLocal(sha)) return 'alreadyLocal';
+    const parsed = fleetSampleMetaSchema.safeParse(parseJson(await deps.bucket.get(metaKey, SAMPLE_META_MAX_BYTES)));
+    if (!parsed.success || parsed.data.sha256 !== sha) return reject(metaKey, 'fleet sample metadata refused');
     const labelDir = join(deps.dir, parsed.data.label);
     const cropPath = join(labelDir, `${sha}.jpg`);
     if (existsSync(cropPath)) return 'alreadyLocal';
     const crop = await deps.bucket.get(metaKey.replace(/\.json$/, '.jpg'), SAMPLE_CROP_MAX_BYTES);
-    if (createHash('sha256').update(crop).digest('hex') !== sha) {
-      log.warn({ key: metaKey }, 'fleet sample crop does not match its sha256, skipped');
-      return 'rejected';
-    }
+    if (createHash('sha256').update(crop).digest('hex') !== sha) return reject(metaKey, 'fleet sample crop does not match its sha256, skipped');
     mkdirSync(labelDir, { recursive: true });
     // Metadata first: a crop on disk always has its metadata beside it.
     writeFileAtomic(join(labelDir, `${sha}.json`), `${JSON.stringify(parsed.data)}\n`);

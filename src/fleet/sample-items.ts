@@ -1,6 +1,8 @@
 /**
  * Downloaded fleet samples as training items (`storeItems` of runTraining): one item per `<dir>/<label>/<sha>.jpg`
- * with its metadata, labelled as a person labelled it on its node; all count as confirmed (the gate measures them).
+ * with its metadata, labelled as a person labelled it on its node. They train, but count as confirmed (the gate's
+ * "your confirmed samples" check) only with `fleet.trustNodeLabels`: otherwise one compromised node, or the bucket
+ * key, could poison both the model and the check meant to catch it. Each keeps its node and camera in its group.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,7 +20,7 @@ function readJson(path: string): unknown {
   }
 }
 
-export function fleetSampleItems(dir: string): DataItem[] {
+export function fleetSampleItems(dir: string, options: { trusted: boolean } = { trusted: false }): DataItem[] {
   return FLEET_LABELS.flatMap((label) => {
     const labelDir = join(dir, label);
     if (!existsSync(labelDir)) return [];
@@ -29,7 +31,7 @@ export function fleetSampleItems(dir: string): DataItem[] {
       const positive = meta.label === 'positive';
       return [{
         ref: join(labelDir, file), label: positive ? 1 : 0, kind: positive ? 'confirmed-positive' : 'mined', subcategory: positive ? 'positive' : 'mined',
-        group: `fleet:${meta.node}:${meta.camera}:${meta.sha256.slice(0, 12)}`, capturedAtMs: meta.capturedAtMs, camera: `${meta.node}/${meta.camera}`, confirmed: true,
+        group: `fleet:${meta.node}:${meta.camera}:${meta.sha256.slice(0, 12)}`, capturedAtMs: meta.capturedAtMs, camera: `${meta.node}/${meta.camera}`, confirmed: options.trusted,
       }];
     });
   });
@@ -37,5 +39,5 @@ export function fleetSampleItems(dir: string): DataItem[] {
 
 /** What a training run adds from the fleet: on the trainer, every downloaded sample; elsewhere nothing. */
 export function fleetTrainingItems(config: Pick<Config, 'fleet' | 'dataDir'>): DataItem[] {
-  return config.fleet?.role === 'trainer' ? fleetSampleItems(fleetSamplesDir(config.dataDir)) : [];
+  return config.fleet?.role === 'trainer' ? fleetSampleItems(fleetSamplesDir(config.dataDir), { trusted: config.fleet.trustNodeLabels }) : [];
 }

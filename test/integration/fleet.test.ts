@@ -46,7 +46,7 @@ const tempDirs: string[] = [];
 
 function fleetConfig(role: FleetConfig['role']): FleetConfig {
   return {
-    role, syncIntervalS: 3600, maxModelMb: 64,
+    role, syncIntervalS: 3600, maxModelMb: 64, trustNodeLabels: false,
     s3: { endpoint: s3.endpoint, region: 'us-east-1', bucket: s3.bucket, prefix: 'site1', accessKeyId: 'test-key', secretAccessKey: 'test-secret' },
     ...(role === 'trainer' ? { signingKey: keys.privateKeyPath } : { publicKey: keys.publicKeyPath }),
   };
@@ -170,9 +170,14 @@ describe('fleet: samples to S3, signed model pointer over MQTT', { skip: skipWit
     const items = fleetSampleItems(dir);
     assert.equal(items.length, 6);
     assert.equal(items.filter((i) => i.label === 1).length, 2);
+    assert.ok(items.every((i) => i.confirmed === false), 'another node\'s labels are not confirmed by default (issue 27.4)');
+    assert.ok(fleetSampleItems(dir, { trusted: true }).every((i) => i.confirmed === true), 'fleet.trustNodeLabels');
     assert.equal(trainer.stage.stats().samplesDownloaded, 6);
+    const gets = () => s3.requests.filter((r) => r.method === 'GET' && r.key.includes('/samples/') && /\.(json|jpg)$/.test(r.key)).length;
+    const before = gets();
     await trainer.stage.syncNow();
-    assert.equal(trainer.stage.stats().samplesDownloaded, 6, 'nothing is fetched twice');
+    assert.equal(trainer.stage.stats().samplesDownloaded, 6, 'nothing downloaded twice');
+    assert.equal(gets(), before, 'a second round fetches no sample object at all, only the listing (issue 27.11)');
   });
 
   test('the trainer publishes a signed pointer; both nodes swap to it (B subscribes after it is retained)', async () => {
