@@ -128,6 +128,7 @@ export function createFleetStage(deps: FleetStageDeps) {
       unsubscribe?.();
       unsubscribe = undefined;
       // Abort what is in flight first: a stalled endpoint must not hold the service past its stop deadline.
+      follower?.stop();
       bucket?.close();
       await Promise.allSettled([round, follower?.settled()]);
       bucket = undefined;

@@ -2,6 +2,8 @@
  * Node side of the model pointer: verify (Ed25519), skip if already current, fetch the model sha256-checked and
  * atomically, install it in the registry and make it current (as `catwatch models use` does; the model watcher then
  * swaps the scorer to it). Every refusal is logged and counted in `stats`; nothing is installed. One pointer at a time.
+ * A fetch that failed for a reason that may pass (the network, the bucket) is tried again with a growing delay until
+ * it works or a newer pointer arrives; a bad signature, checksum or an old pointer is not.
  */
 import type { Registry } from '../registry/registry.js';
 import { existsSync, readFileSync } from 'node:fs';
@@ -25,7 +27,13 @@ export interface PointerFollowerDeps {
   /** Mutated: pointersReceived, installed, refused*, lastRefusal, pointerVersion. */
   stats: FleetStats;
   log: Logger;
+  /** First delay before a failed fetch is tried again (doubling up to 10 minutes). */
+  retryDelayMs?: number;
 }
+
+const MAX_RETRY_DELAY_MS = 600_000;
+/** Refusals that another try cannot change. */
+const FINAL_REFUSALS = ['E_FLEET_SIGNATURE', 'E_PULL_CHECKSUM', 'E_FLEET_STALE', 'E_USAGE'] as const;
 
 /** The last pointer this node accepted, kept across restarts (a file written atomically); unreadable = none. */
 function createAcceptedPointer(path: string): { read(): { version: string; issuedAtMs: number } | undefined; write(p: ModelPointer): void } {
@@ -46,6 +54,18 @@ function createAcceptedPointer(path: string): { read(): { version: string; issue
 export function createPointerFollower(deps: PointerFollowerDeps) {
   const { stats, log } = deps;
   let chain: Promise<void> = Promise.resolve();
+  let retry: { timer: NodeJS.Timeout; payload: Buffer; delayMs: number } | undefined;
+  let stopped = false;
+
+  function scheduleRetry(payload: Buffer): void {
+    const delayMs = retry?.payload === payload ? Math.min(MAX_RETRY_DELAY_MS, retry.delayMs * 2) : (deps.retryDelayMs ?? 30_000);
+    const timer = setTimeout(() => {
+      if (retry?.timer === timer) chain = chain.then(() => follow(payload, true));
+    }, delayMs);
+    timer.unref();
+    retry = { timer, payload, delayMs };
+    log.info({ retryInS: delayMs / 1000 }, 'model fetch will be tried again');
+  }
 
   function refuse(err: unknown, version: string | undefined): void {
     stats.refused++;
@@ -58,8 +78,13 @@ export function createPointerFollower(deps: PointerFollowerDeps) {
 
   const accepted = createAcceptedPointer(join(deps.dataDir, 'fleet', 'last-pointer.json'));
 
-  async function follow(payload: Buffer): Promise<void> {
-    stats.pointersReceived++;
+  async function follow(payload: Buffer, isRetry = false): Promise<void> {
+    if (stopped || (isRetry && retry?.payload !== payload)) return;
+    if (!isRetry) {
+      stats.pointersReceived++;
+      if (retry) clearTimeout(retry.timer);
+      retry = undefined;
+    }
     let pointer: ModelPointer | undefined;
     try {
       pointer = verifyPointerMessage(payload, deps.publicKeyPem);
@@ -77,8 +102,10 @@ export function createPointerFollower(deps: PointerFollowerDeps) {
       }
       if (!seen) accepted.write(pointer);
       stats.pointerVersion = pointer.version;
+      retry = undefined;
     } catch (err) {
       refuse(err, pointer?.version);
+      if (pointer && !stopped && !FINAL_REFUSALS.some((code) => isCatwatchError(err, code))) scheduleRetry(payload);
     }
   }
 
@@ -89,5 +116,13 @@ export function createPointerFollower(deps: PointerFollowerDeps) {
     },
     /** Resolves when every pointer pushed so far has been handled. */
     settled: (): Promise<void> => chain,
+    /** A failed fetch is waiting to be tried again. */
+    retryPending: (): boolean => retry !== undefined,
+    /** No more retries. */
+    stop(): void {
+      stopped = true;
+      if (retry) clearTimeout(retry.timer);
+      retry = undefined;
+    },
   };
 }
