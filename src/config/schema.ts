@@ -231,6 +231,7 @@ const fleetSchema = z
     publicKey: z.string().optional().describe('Node: Ed25519 public key (PEM file) a model pointer must be signed with; pointers that fail it are refused.'),
     syncIntervalS: z.number().min(5).max(86400).default(300).describe('Seconds between sample uploads (node) or downloads (trainer).'),
     maxModelMb: z.number().gt(0).max(4096).default(256).describe('Largest model file a node downloads.'),
+    trainLocally: z.boolean().default(false).describe('Node: also train here (schedule, train.request, MQTT train/set, catwatch train). Off: a node only follows the trainer\'s model, so local and fleet models never overwrite each other\'s current version.'),
     trustNodeLabels: z.boolean().default(false).describe('Trainer: count the nodes\' labelled samples as confirmed (the gate then checks the candidate on them). Off: they train, but a compromised node or bucket key cannot also pass the check meant to catch it.'),
   })
   .superRefine((fleet, ctx) => {

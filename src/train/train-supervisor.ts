@@ -94,6 +94,13 @@ export function createTrainSupervisor(deps: TrainSupervisorDeps) {
 
   function request(reason: string): void {
     if (stopping) return;
+    const refusal = localTrainingRefusal(deps.config());
+    if (refusal) {
+      // A fleet node follows the trainer's model: a local training would overwrite `current` and be overwritten.
+      log.warn({ reason }, 'training refused: this node follows the fleet model');
+      deps.onState({ state: 'rejected', reason, message: refusal });
+      return;
+    }
     if (child) {
       if (!queued) log.info({ reason }, 'training requested while one runs: queued');
       queued ??= reason;
@@ -211,4 +218,10 @@ function pickNumbers(metrics: Record<string, number | null> | undefined): Record
   if (!metrics) return undefined;
   const keys = ['auroc', 'priorAuroc', 'baselineAuroc', 'fprAt95Tpr', 'nearFprAt95Tpr', 'farFprAt95Tpr', 'threshold', 'precision', 'recall', 'fprAtThreshold', 'clipFalseEvents', 'clipMissedVisits', 'baselineClipFalseEvents', 'baselineClipMissedVisits'];
   return Object.fromEntries(keys.flatMap((k) => { const v = metrics[k]; return typeof v === 'number' && Number.isFinite(v) ? [[k, v]] : []; }));
+}
+
+/** Why this node must not train (a fleet node that follows the trainer's pointer), or undefined. */
+export function localTrainingRefusal(config: Pick<Config, 'fleet'>): string | undefined {
+  if (config.fleet?.role !== 'node' || config.fleet.trainLocally) return undefined;
+  return 'this node follows the fleet trainer\'s model (fleet.role: node): train on the trainer, or set fleet.trainLocally: true';
 }

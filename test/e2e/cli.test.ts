@@ -101,6 +101,16 @@ test('config show hides the fleet and inference-server secrets too: S3 keys (als
   assert.equal(config.fleet.s3.bucket, 'catwatch-fleet', 'what is not secret stays readable');
 });
 
+test('a fleet node does not train locally unless told (issue 27.9): catwatch train names why, exit 2', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cw-cfg-'));
+  const file = join(dir, 'node.yml');
+  const base = ['fleet:', '  role: node', `  publicKey: ${join(dir, 'pub.pem')}`, '  s3:', "    endpoint: 'http://minio:9000'", '    bucket: catwatch-fleet', '    accessKeyId: a', '    secretAccessKey: b'];
+  writeFileSync(file, [`dataDir: ${join(dir, 'data')}`, ...base, ''].join('\n'));
+  const r = await runCli(['train', '--config', file]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /E_USAGE.*follows the fleet trainer's model \(fleet\.role: node\).*fleet\.trainLocally/);
+});
+
 test('config check rejects what run would crash on: duplicate camera names, a file URL with a host, control characters', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cw-cfg-'));
   const file = join(dir, 'c.yml');

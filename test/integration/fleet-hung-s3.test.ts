@@ -45,7 +45,7 @@ test('a hung S3 endpoint: the node stage stops within a second, its sync round a
   const sample = await store.add({ camera: 'yard', capturedAtMs: Date.UTC(2026, 11, 1), score: 0.4, reason: 'uncertain', modelVersion: null, phash: '0'.repeat(16), crop: pixels, frame: pixels, embedding: null, backboneId: 'b@1' });
   store.label([sample.id], 'negative');
   const stage = createFleetStage({
-    config: { role: 'node', s3: s3(hung.url), publicKey: writeFleetKeyPair(join(dataDir, 'keys')).publicKeyPath, syncIntervalS: 300, maxModelMb: 1, trustNodeLabels: false },
+    config: { role: 'node', s3: s3(hung.url), publicKey: writeFleetKeyPair(join(dataDir, 'keys')).publicKeyPath, syncIntervalS: 300, maxModelMb: 1, trustNodeLabels: false, trainLocally: false },
     nodeId: 'n1', dataDir, registry: createRegistry({ dataDir, bundledDir: bundledModelsDir() }), store,
     pointerTopic: 'x/fleet/model', log,
   });

@@ -46,7 +46,7 @@ const tempDirs: string[] = [];
 
 function fleetConfig(role: FleetConfig['role']): FleetConfig {
   return {
-    role, syncIntervalS: 3600, maxModelMb: 64, trustNodeLabels: false,
+    role, syncIntervalS: 3600, maxModelMb: 64, trustNodeLabels: false, trainLocally: false,
     s3: { endpoint: s3.endpoint, region: 'us-east-1', bucket: s3.bucket, prefix: 'site1', accessKeyId: 'test-key', secretAccessKey: 'test-secret' },
     ...(role === 'trainer' ? { signingKey: keys.privateKeyPath } : { publicKey: keys.publicKeyPath }),
   };

@@ -3,6 +3,7 @@ import { openEmbeddingCache } from '../../train/embedding-cache.js';
 import { loadBundledBase, runTraining } from '../../train/train-run.js';
 import { loadStoreItems } from '../../train/store-items.js';
 import { fleetTrainingItems } from '../../fleet/sample-items.js';
+import { localTrainingRefusal } from '../../train/train-supervisor.js';
 import { CatwatchError, EXIT_OK } from '../../util/errors.js';
 import { BACKBONE_NAMES, isBackboneName } from '../../model/backbone-catalogue.js';
 import { parseCommandArgs, type Command } from '../command.js';
@@ -98,6 +99,8 @@ export const trainCommand: Command = {
     }
     const ctx = openModelContext(values, { quiet: Boolean(values.json) });
     const { config } = ctx;
+    const refusal = localTrainingRefusal(config);
+    if (refusal) throw new CatwatchError('E_USAGE', refusal);
     const positives = values.positives ?? (config.model.positives ? [config.model.positives] : []);
     const backbone = values.backbone as typeof config.model.backbone | undefined;
     if (backbone && backbone !== 'auto' && !isBackboneName(backbone)) throw new CatwatchError('E_USAGE', `unknown backbone ${backbone}`);
