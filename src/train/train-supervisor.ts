@@ -94,13 +94,7 @@ export function createTrainSupervisor(deps: TrainSupervisorDeps) {
 
   function request(reason: string): void {
     if (stopping) return;
-    const refusal = localTrainingRefusal(deps.config());
-    if (refusal) {
-      // A fleet node follows the trainer's model: a local training would overwrite `current` and be overwritten.
-      log.warn({ reason }, 'training refused: this node follows the fleet model');
-      deps.onState({ state: 'rejected', reason, message: refusal });
-      return;
-    }
+    if (refusedOnFleetNode(deps, log, reason)) return;
     if (child) {
       if (!queued) log.info({ reason }, 'training requested while one runs: queued');
       queued ??= reason;
@@ -218,6 +212,15 @@ function pickNumbers(metrics: Record<string, number | null> | undefined): Record
   if (!metrics) return undefined;
   const keys = ['auroc', 'priorAuroc', 'baselineAuroc', 'fprAt95Tpr', 'nearFprAt95Tpr', 'farFprAt95Tpr', 'threshold', 'precision', 'recall', 'fprAtThreshold', 'clipFalseEvents', 'clipMissedVisits', 'baselineClipFalseEvents', 'baselineClipMissedVisits'];
   return Object.fromEntries(keys.flatMap((k) => { const v = metrics[k]; return typeof v === 'number' && Number.isFinite(v) ? [[k, v]] : []; }));
+}
+
+/** A fleet node follows the trainer's model: a local training would overwrite `current` and be overwritten. */
+function refusedOnFleetNode(deps: Pick<TrainSupervisorDeps, 'config' | 'onState'>, log: Logger, reason: string): boolean {
+  const refusal = localTrainingRefusal(deps.config());
+  if (!refusal) return false;
+  log.warn({ reason }, 'training refused: this node follows the fleet model');
+  deps.onState({ state: 'rejected', reason, message: refusal });
+  return true;
 }
 
 /** Why this node must not train (a fleet node that follows the trainer's pointer), or undefined. */
