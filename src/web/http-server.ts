@@ -41,7 +41,8 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
   let server: Server | undefined;
 
   function send(res: ServerResponse, status: number, type: string, body: string): void {
-    res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
+    // The UI's pages set their own policy (http-kit.ts); these answers are data, never a page or a script.
+    res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body), 'x-content-type-options': 'nosniff', 'content-security-policy': "default-src 'none'; frame-ancestors 'none'" });
     res.end(body);
   }
 

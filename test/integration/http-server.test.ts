@@ -24,6 +24,8 @@ test('/healthz answers 200 or 503 with the checks, /metrics the Prometheus text,
 
   let res = await fetch(`${base}/healthz`);
   assert.equal(res.status, 200);
+  assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+  assert.match(res.headers.get('content-security-policy') ?? '', /default-src 'none'/);
   assert.equal(((await res.json()) as HealthReport).ok, true);
 
   report = { ok: false, checks: [{ name: 'camera front', camera: 'front', ok: false, detail: 'last frame 12.0 s ago (limit 10 s)' }] };
