@@ -10,6 +10,7 @@
  * The MQTT client and the training supervisor are reached through deps callbacks, so this stage imports neither.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import type { Registry } from '../registry/registry.js';
 import type { SampleRecord, SampleState } from '../store/sample-rows.js';
@@ -98,7 +99,7 @@ export function createFleetStage(deps: FleetStageDeps) {
     if (!deps.publishRetained) throw new CatwatchError('E_USAGE', 'the fleet trainer needs deps.publishRetained to publish the model pointer');
     const pointer = await publishFleetModel(version, {
       registry: deps.registry, bucket: getBucket(), bucketName: config.s3.bucket, signingKeyPem: readKeyFile(config.signingKey, 'fleet.signingKey'),
-      pointerTopic: deps.pointerTopic, publishRetained: deps.publishRetained, log,
+      pointerTopic: deps.pointerTopic, publishRetained: deps.publishRetained, lastIssuedPath: join(deps.dataDir, 'fleet', 'last-issued.json'), log,
     });
     stats.modelsPublished++;
     return pointer;

@@ -64,6 +64,7 @@ test('a running node swaps to the model the trainer publishes, and ignores a tam
   t.after(() => trainer.endAsync());
   const publish = (version: string): Promise<ModelPointer> => publishFleetModel(version, {
     registry, bucket, bucketName: s3.bucket, signingKeyPem: readFileSync(keys.privateKeyPath, 'utf8'), pointerTopic: 'catwatch/fleet/model', log: silentLogger(),
+    lastIssuedPath: join(trainerDir, 'fleet', 'last-issued.json'),
     publishRetained: async (topic, payload) => void (await trainer.publishAsync(topic, payload, { qos: 1, retain: true })),
   });
 
