@@ -9,7 +9,7 @@ export interface ModelManifest {
   /** Decision threshold on the calibrated score, chosen for `targetFpr` on validation data. */
   threshold: number;
   targetFpr: number;
-  /** Samples per source, counted separately (DESIGN.md "Negatives"). */
+  /** Samples per source, counted separately (docs/architecture.md, "Negatives"). */
   counts: {
     positives: number;
     confirmedPositives: number;

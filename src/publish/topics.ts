@@ -1,4 +1,4 @@
-/** Every MQTT topic catwatch uses, and its payload type, in one place (DESIGN.md "MQTT contract"). */
+/** Every MQTT topic catwatch uses, and its payload type, in one place (docs/architecture.md, "MQTT contract"). */
 
 export interface NormBoxPayload { x: number; y: number; w: number; h: number }
 
@@ -69,7 +69,7 @@ export interface SampleSetPayload { id: number; label: 'negative' | 'positive' |
 
 /**
  * The topic layout. Without a node id, one catwatch per broker: the service's own topics sit under `<base>/` (the
- * contract in DESIGN.md). With `node.id` set, several catwatch nodes share the broker: what belongs to the node (its
+ * contract in docs/architecture.md). With `node.id` set, several catwatch nodes share the broker: what belongs to the node (its
  * availability and last will, status, stats, training, sample labels) moves under `<base>/nodes/<id>/`, so no two
  * nodes overwrite each other's retained state, while camera topics and the event stream stay keyed by camera, so a
  * camera moved to another node keeps its topics and its Home Assistant entities.

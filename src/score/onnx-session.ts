@@ -71,7 +71,7 @@ function createSession(deps: OnnxSessionDeps, providers: readonly ExecutionProvi
     executionProviders: [...providers],
     graphOptimizationLevel: 'all',
     // Operators run in order, each spread over the intra-op threads; more throughput comes from worker threads
-    // (DESIGN.md "score"), so no inter-op pool is needed.
+    // (docs/architecture.md, "score"), so no inter-op pool is needed.
     executionMode: 'sequential',
     interOpNumThreads: 1,
     ...(deps.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: deps.intraOpNumThreads }),

@@ -1,6 +1,6 @@
 /**
  * Synthetic negatives of several kinds, each deterministic in its seed (cacheable like photos): the quad-tree of
- * coloured squares (DESIGN.md), pixel noise at a random grain, smooth colour fields (sky, walls, night), and
+ * coloured squares (docs/architecture.md), pixel noise at a random grain, smooth colour fields (sky, walls, night), and
  * face-like drawings (a skin-toned oval with eyes and a mouth), which the backbone's prior rejects and a head trained
  * on close-up cat faces must not learn to accept.
  */

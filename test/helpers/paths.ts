@@ -1,4 +1,4 @@
-/** Where tests find the repository and the shared test data (never committed: see DESIGN.md "Test bed"). */
+/** Where tests find the repository and the shared test data (never committed: see docs/architecture.md, "Test bed"). */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
