@@ -87,7 +87,7 @@ function pipeline({ deps, store, bus, runner }: Wiring): { stages: Array<Stage<C
     onSnapshot: (id, jpeg) => void history.saveSnapshot(id, jpeg).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'event snapshot not kept')),
   });
   const registry = createRegistry({ dataDir, bundledDir: bundledModelsDir() });
-  const fleet = createFleet({ config: config(), registry, samples, publisher, log });
+  const fleet = createFleet({ config: config(), registry, samples, publisher, log, backboneId: () => scheduler.model()?.backboneId });
   const score = createScoringStage({ config, pool, scheduler, registry, log, onModel: (m) => bus.emit('model-swapped', { version: m.version }) });
   const motion = createMotionStage({ config, onJob: (job) => scheduler.submit(job) });
   const live = createLiveView({ config, log });
@@ -167,7 +167,7 @@ function storageProblem(outboxError: string | undefined, samplesError: string | 
  * Training for many nodes (fleet.*): nodes upload labelled samples and follow the trainer's signed model pointer,
  * retained on `<base>/fleet/model`; the trainer downloads every node's samples and publishes each model it trains.
  */
-function createFleet(deps: { config: Config; registry: Registry; samples: SampleStore; publisher: MqttPublisher; log: Logger }) {
+function createFleet(deps: { config: Config; registry: Registry; samples: SampleStore; publisher: MqttPublisher; log: Logger; backboneId: () => string | undefined }) {
   const { config, publisher } = deps;
   if (!config.fleet) return undefined;
   return createFleetStage({
@@ -179,6 +179,7 @@ function createFleet(deps: { config: Config; registry: Registry; samples: Sample
     pointerTopic: `${config.mqtt.baseTopic}/fleet/model`,
     subscribe: (topic, onMessage) => publisher.onRetainedState(topic, onMessage, POINTER_MAX_BYTES),
     publishRetained: async (topic, payload) => publisher.publishDurable(topic, payload, { retain: true }),
+    backboneId: deps.backboneId,
     log: deps.log,
   });
 }

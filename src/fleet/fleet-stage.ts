@@ -36,6 +36,8 @@ export interface FleetStageDeps {
   store?: { list(options: { state?: SampleState }): SampleRecord[] };
   /** The retained pointer topic, `<base>/fleet/model`. */
   pointerTopic: string;
+  /** Node: the backbone it scores with (a pointed model for another backbone is refused). */
+  backboneId?: () => string | undefined;
   /** Subscribes to a topic (retained messages delivered); returns an unsubscribe function. Node role. */
   subscribe?: (topic: string, onMessage: (payload: Buffer) => void) => () => void;
   /** Publishes a retained message (QoS 1). Trainer role. */
@@ -113,7 +115,7 @@ export function createFleetStage(deps: FleetStageDeps) {
       if (config.role === 'node') {
         const f = createPointerFollower({
           registry: deps.registry, dataDir: deps.dataDir, bucket: getBucket, bucketName: config.s3.bucket, maxBytes: config.maxModelMb * 1024 * 1024,
-          publicKeyPem: readKeyFile(config.publicKey, 'fleet.publicKey'), stats, log,
+          publicKeyPem: readKeyFile(config.publicKey, 'fleet.publicKey'), stats, log, backboneId: deps.backboneId,
         });
         follower = f;
         unsubscribe = deps.subscribe?.(deps.pointerTopic, (payload) => f.push(payload));

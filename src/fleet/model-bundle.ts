@@ -32,7 +32,7 @@ export function packModelVersion(registry: Registry, version: string): Buffer {
  * Installs the bundle at `path` as `expectedVersion` (saved atomically unless the registry has it already) and makes
  * it current. Throws E_MODEL_INVALID, installing nothing, when the file is not a bundle of that version.
  */
-export function installModelBundle(registry: Registry, path: string, expectedVersion: string): void {
+export function installModelBundle(registry: Registry, path: string, expectedVersion: string, backboneId?: string): void {
   let bundle: z.infer<typeof bundleSchema>;
   try {
     bundle = bundleSchema.parse(JSON.parse(readFileSync(path, 'utf8')));
@@ -43,6 +43,10 @@ export function installModelBundle(registry: Registry, path: string, expectedVer
   if (!isManifest(manifest)) throw new CatwatchError('E_MODEL_INVALID', `${path}: the bundle's manifest lacks version, threshold or backbone`);
   if (manifest.version !== expectedVersion) {
     throw new CatwatchError('E_MODEL_INVALID', `${path} holds model version ${manifest.version}, but the pointer names ${expectedVersion}: nothing installed`);
+  }
+  // A model of another backbone would be "current" while the scorer silently keeps the bundled one.
+  if (backboneId !== undefined && manifest.backbone.id !== backboneId) {
+    throw new CatwatchError('E_FLEET_BACKBONE', `model ${expectedVersion} was trained on ${manifest.backbone.id}, but this node runs ${backboneId} (model.backbone): nothing installed`);
   }
   const exists = registry.list().some((m) => m.version === expectedVersion);
   if (!exists) registry.save(manifest, bundle.head, bundle.files);

@@ -27,13 +27,15 @@ export interface PointerFollowerDeps {
   /** Mutated: pointersReceived, installed, refused*, lastRefusal, pointerVersion. */
   stats: FleetStats;
   log: Logger;
+  /** The backbone this node scores with (undefined while unknown): a model for another one is refused. */
+  backboneId?: () => string | undefined;
   /** First delay before a failed fetch is tried again (doubling up to 10 minutes). */
   retryDelayMs?: number;
 }
 
 const MAX_RETRY_DELAY_MS = 600_000;
 /** Refusals that another try cannot change. */
-const FINAL_REFUSALS = ['E_FLEET_SIGNATURE', 'E_PULL_CHECKSUM', 'E_FLEET_STALE', 'E_USAGE'] as const;
+const FINAL_REFUSALS = ['E_FLEET_SIGNATURE', 'E_PULL_CHECKSUM', 'E_FLEET_STALE', 'E_FLEET_BACKBONE', 'E_USAGE'] as const;
 
 /** The last pointer this node accepted, kept across restarts (a file written atomically); unreadable = none. */
 function createAcceptedPointer(path: string): { read(): { version: string; issuedAtMs: number } | undefined; write(p: ModelPointer): void } {
@@ -96,7 +98,7 @@ export function createPointerFollower(deps: PointerFollowerDeps) {
       const seen = last?.issuedAtMs === pointer.issuedAtMs && last.version === pointer.version;
       if (!seen && deps.registry.currentVersion() !== pointer.version) {
         const path = await fetchPointedModel(pointer, { dataDir: deps.dataDir, bucket: deps.bucket(), bucketName: deps.bucketName, maxBytes: deps.maxBytes, log });
-        installModelBundle(deps.registry, path, pointer.version);
+        installModelBundle(deps.registry, path, pointer.version, deps.backboneId?.());
         stats.installed++;
         log.info({ version: pointer.version }, 'fleet model installed');
       }

@@ -28,6 +28,7 @@ export const ERROR_CODES = {
   E_TRITON_MODEL_MISMATCH: 'the model on the inference server is not the export of the local backbone',
   E_FLEET_SIGNATURE: 'a fleet model pointer is malformed or its signature does not verify',
   E_FLEET_STALE: 'a fleet model pointer is older than the one this node already follows (a replay)',
+  E_FLEET_BACKBONE: 'a fleet model was trained on another backbone than the one this node runs',
   E_FLEET_S3: 'the fleet S3 bucket refused a request or could not be reached',
 } as const;
 

@@ -1,5 +1,5 @@
 /**
- * Issue 27.3: a node whose model fetch failed (the bucket was down) tries again with a growing delay and installs the
+ * Issue 27.3 and 27.9: a node whose model fetch failed (the bucket was down) tries again with a growing delay and installs the
  * model once the bucket answers, without a new pointer or a reconnect. A bad checksum is final: never tried again.
  */
 import { test } from 'node:test';
@@ -21,7 +21,7 @@ import { silentLogger } from '../../src/util/log.js';
 import { bundledModelsDir } from '../../src/util/package-root.js';
 import { pollUntil } from '../helpers/poll.js';
 
-function setup(t: { after: (fn: () => void) => void }, body: (bundle: Buffer) => Buffer) {
+function setup(t: { after: (fn: () => void) => void }, body: (bundle: Buffer) => Buffer, backboneId?: string) {
   const root = mkdtempSync(join(tmpdir(), 'cw-retry-'));
   t.after(() => rmSync(root, { recursive: true, force: true }));
   const trainer = createRegistry({ dataDir: join(root, 'trainer'), bundledDir: bundledModelsDir() });
@@ -42,7 +42,7 @@ function setup(t: { after: (fn: () => void) => void }, body: (bundle: Buffer) =>
   } as unknown as FleetBucket;
   const node = createRegistry({ dataDir: join(root, 'node'), bundledDir: bundledModelsDir() });
   const stats = emptyFleetStats('node');
-  const follower = createPointerFollower({ registry: node, dataDir: join(root, 'node'), bucket: () => bucket, bucketName: 'fleet', maxBytes: 64 << 20, publicKeyPem: readFileSync(keys.publicKeyPath, 'utf8'), stats, log: silentLogger(), retryDelayMs: 50 });
+  const follower = createPointerFollower({ registry: node, dataDir: join(root, 'node'), bucket: () => bucket, bucketName: 'fleet', maxBytes: 64 << 20, publicKeyPem: readFileSync(keys.publicKeyPath, 'utf8'), stats, log: silentLogger(), retryDelayMs: 50, backboneId: () => backboneId });
   t.after(() => follower.stop());
   return { version, node, stats, follower, payload: Buffer.from(JSON.stringify(pointer)), gets: () => gets, up: () => void (bucketUp = true) };
 }
@@ -69,4 +69,23 @@ test('a bad checksum is final: not tried again', async (t) => {
   assert.equal(s.stats.refusedChecksum, 1);
   assert.equal(s.follower.retryPending(), false, 'no retry scheduled');
   assert.equal(s.gets(), 1);
+});
+
+test('a model for another backbone than the node runs is refused, not installed, not tried again (issue 27.9)', async (t) => {
+  const s = setup(t, (bundle) => bundle, 'mobilenetv2-12-int8@83530ad811bc');
+  s.up();
+  s.follower.push(s.payload);
+  await s.follower.settled();
+  assert.notEqual(s.node.currentVersion(), s.version);
+  assert.equal(s.node.list().some((m) => m.version === s.version), false, 'nothing saved');
+  assert.match(s.stats.lastRefusal ?? '', /trained on objectron.*but this node runs mobilenetv2-12-int8/);
+  assert.equal(s.follower.retryPending(), false);
+});
+
+test('the same model for the backbone the node runs is installed', async (t) => {
+  const s = setup(t, (bundle) => bundle, OBJECTRON_ID);
+  s.up();
+  s.follower.push(s.payload);
+  await s.follower.settled();
+  assert.equal(s.node.currentVersion(), s.version);
 });
