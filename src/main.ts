@@ -2,17 +2,15 @@
  * The only place where stages are wired. Built sinks first, so nothing refers to a stage declared later; listed in
  * pipeline order, started in that order and stopped in reverse. Data: cameras → motion → score → events → MQTT, and
  * score → mine → samples → train → registry → score. Control (camera up/down, model swaps, training) on the bus.
+ * Each stage's own wiring (its options, its error policy) is in its folder; the lifecycle in src/service.
  */
-import type { Config } from './config/schema.js';
-import type { Logger } from './util/log.js';
-import { createConfigStore, type ConfigStore } from './config/config-store.js';
-import { createDatabaseStage, openDatabase } from './store/database.js';
-import { createSampleStore, type SampleStore } from './store/sample-store.js';
-import { cleanRegistryTemp, createRegistry, type Registry } from './registry/registry.js';
-import { createFleetStage } from './fleet/fleet-stage.js';
+import { hostname } from 'node:os';
+import { openDatabase, createDatabaseStage } from './store/database.js';
+import { createSampleStore } from './store/sample-store.js';
+import { createEventStore, eventHistoryKeeper } from './store/event-store.js';
+import { cleanRegistryTemp, createRegistry } from './registry/registry.js';
 import { createOutbox } from './publish/outbox.js';
-import { createEmbeddedBroker, internalBrokerCredentials } from './publish/embedded-broker.js';
-import { createMqttPublisher, type MqttPublisher } from './publish/mqtt-publisher.js';
+import { createMqttTransport } from './publish/mqtt-transport.js';
 import { createCamerasStage } from './ingest/cameras-stage.js';
 import { createMotionStage } from './motion/motion-stage.js';
 import { resolveBackboneSpec } from './score/backbone-spec.js';
@@ -24,45 +22,33 @@ import { createEventsStage } from './events/events-stage.js';
 import { createMineStage } from './mine/mine-stage.js';
 import { createSampleCommandHandler } from './mine/sample-command.js';
 import { createTrainSupervisor } from './train/train-supervisor.js';
+import { createServiceFleet } from './fleet/service-fleet.js';
 import { createCameraAvailability } from './report/camera-availability.js';
 import { createDiscoveryStage } from './report/discovery.js';
 import { createStatsReporter } from './report/stats-reporter.js';
-import { createHealth } from './web/health.js';
-import { createHttpServer } from './web/http-server.js';
-import { createWebAccess } from './web/ui/web-access.js';
-import { createWebUi } from './web/ui/web-ui.js';
-import { samplesRoutes } from './web/ui/samples-routes.js';
-import { modelsRoutes } from './web/ui/models-routes.js';
+import { createHealth, storageProblem } from './web/health.js';
+import { createServiceHttp } from './web/service-http.js';
 import { createTrainFeed } from './web/ui/train-feed.js';
-import { overviewRoutes } from './web/ui/overview-routes.js';
 import { createLiveView } from './web/live-view.js';
-import { createEventStore, eventRecord } from './store/event-store.js';
 import { createMetrics } from './web/metrics.js';
 import { createSdWatchdog } from './web/sd-watchdog.js';
-import { createEventBus, type EventBus } from './service/event-bus.js';
-import { createStageRunner, type StageRunner } from './service/stage-runner.js';
-import { createStatus, type StatusSnapshot } from './service/status.js';
+import { createServiceLifecycle, type Wiring } from './service/service-lifecycle.js';
+import { createStatus } from './service/status.js';
 import type { Service, ServiceDeps } from './service/service.js';
-import { hostname } from 'node:os';
 import { createFanout } from './util/fanout.js';
-import { bundledModelsDir, packageVersion, staticAssetsDir } from './util/package-root.js';
+import { bundledModelsDir, packageVersion } from './util/package-root.js';
 import { createSdNotifier } from './util/sd-notify.js';
-import type { Stage } from './util/stage.js';
 
-interface Wiring { deps: ServiceDeps; store: ConfigStore; bus: EventBus; runner: StageRunner }
+export const createService = (deps: ServiceDeps): Service => createServiceLifecycle(deps, pipeline);
 
-function pipeline({ deps, store, bus, runner }: Wiring): { stages: Array<Stage<Config> | undefined>; status: () => StatusSnapshot } {
+function pipeline({ deps, store, bus, runner }: Wiring) {
   const { log } = deps;
   const config = store.current;
-  const { dataDir, mqtt, model, http } = config();
+  const { dataDir, mqtt, model } = config();
   const db = openDatabase(dataDir);
   cleanRegistryTemp(dataDir);
   const outbox = createOutbox({ db, maxMessages: mqtt.outboxMax });
-  // On the embedded broker the service's own client is a writer: the configured credentials, else an internal one.
-  const service = mqtt.username && mqtt.password ? { username: mqtt.username, password: mqtt.password } : internalBrokerCredentials();
-  const broker = mqtt.url ? undefined : createEmbeddedBroker({ ...mqtt.embedded, username: mqtt.username, password: mqtt.password, service, acl: { baseTopic: mqtt.baseTopic, discoveryPrefix: mqtt.discovery.prefix }, log });
-  // The embedded broker's port is known only once it listens (port 0 in tests): read at connect time.
-  const publisher = createMqttPublisher({ ...mqtt, nodeId: config().node.id, ...(broker ? service : {}), outbox, log, get url() { return mqtt.url ?? broker?.url() ?? ''; } });
+  const { broker, publisher } = createMqttTransport({ config: config(), outbox, log });
   const scored = createFanout<ScoredFrame>(log);
   const samples = createSampleStore({ db, dataDir, log });
   const mine = createMineStage({ config, store: samples, log, onMined: (s) => bus.emit('sample-mined', { camera: s.camera, id: s.id }) });
@@ -71,23 +57,14 @@ function pipeline({ deps, store, bus, runner }: Wiring): { stages: Array<Stage<C
   const scheduler = createScoreStage({ embed: (images) => pool.embed(images), maxInFlightJobs: () => 2 * Math.max(1, pool.stats().workers), log, onScored: scored.emit });
   const thresholds = createCameraThresholds({ config, samples, model: () => scheduler.model(), log });
   const history = createEventStore({ db, dataDir, limits: () => ({ maxRows: config().events.historyMax, snapshotQuotaMb: config().events.snapshotQuotaMb }) });
-  const events = createEventsStage({
-    config, publisher, log,
-    cameraThreshold: thresholds.forCamera,
-    onTransition: (p) => {
-      bus.emit('event-published', { camera: p.camera, type: p.type });
-      mine.observeEvent(p);
-      // The history is a convenience: a full disk must not stop the event itself (it is in the outbox already).
-      try {
-        history.record(eventRecord(p));
-      } catch (err) {
-        log.warn({ err: (err as Error).message, event: p.id }, 'event history not kept');
-      }
-    },
-    onSnapshot: (id, jpeg) => void history.saveSnapshot(id, jpeg).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'event snapshot not kept')),
-  });
+  const keep = eventHistoryKeeper(history, log);
+  const events = createEventsStage({ config, publisher, log, cameraThreshold: thresholds.forCamera, onSnapshot: keep.saveSnapshot, onTransition: (p) => {
+    bus.emit('event-published', { camera: p.camera, type: p.type });
+    mine.observeEvent(p);
+    keep.record(p);
+  } });
   const registry = createRegistry({ dataDir, bundledDir: bundledModelsDir() });
-  const fleet = createFleet({ config: config(), registry, samples, publisher, log, backboneId: () => scheduler.model()?.backboneId });
+  const fleet = createServiceFleet({ config: config(), registry, samples, publisher, log, backboneId: () => scheduler.model()?.backboneId });
   const score = createScoringStage({ config, pool, scheduler, registry, log, onModel: (m) => bus.emit('model-swapped', { version: m.version }) });
   const motion = createMotionStage({ config, onJob: (job) => scheduler.submit(job) });
   const live = createLiveView({ config, log });
@@ -102,15 +79,10 @@ function pipeline({ deps, store, bus, runner }: Wiring): { stages: Array<Stage<C
   const status = createStatus({ node: config().node.id ?? hostname(), version: packageVersion(), stages: () => runner.reports(), phase: () => runner.phase(), cameraStats: () => cameras.stats(), camerasUp: () => health.camerasUp(), modelVersion, configHistory: store.history, publisher, cameraThresholds: thresholds.report, lightModes: events.lightModes });
   const availability = createCameraAvailability({ config, publisher, camerasUp: () => health.camerasUp(), log });
   const discovery = createDiscoveryStage({ config, publisher, version: packageVersion() });
-  const access = createWebAccess({ passwordHash: http.passwordHash, trustProxy: http.trustProxy });
-  const ui = createWebUi({
-    access, staticDir: staticAssetsDir(), log,
-    routes: [
-      ...overviewRoutes({ cameraNames: () => config().cameras.map((c) => c.name), cameraStats: () => cameras.stats(), modelVersion, samples, events: history, live, quotaMb: () => config().mine.quotaMb, dataDir }),
-      ...samplesRoutes({ samples, dataDir, log }), ...modelsRoutes({ registry, trainer, feed: trainFeed, log }),
-    ],
+  const server = createServiceHttp({
+    http: config().http, log, health: () => health.check(), metrics: metrics.registry, status: () => status.snapshot(), samples, models: { registry, trainer, feed: trainFeed },
+    overview: { cameraNames: () => config().cameras.map((c) => c.name), cameraStats: () => cameras.stats(), modelVersion, samples, events: history, live, quotaMb: () => config().mine.quotaMb, dataDir },
   });
-  const server = http.enabled ? createHttpServer({ ...http, health: () => health.check(), metrics: metrics.registry, status: () => status.snapshot(), ui, hostAllowed: access.hostAllowed, log }) : undefined;
   const watchdog = createSdWatchdog({ notifier: createSdNotifier({ log }), alive: (timeoutMs) => pool.ping(timeoutMs), log });
 
   scored.add('stats', (s) => stats.recordScored(s));
@@ -132,57 +104,3 @@ function pipeline({ deps, store, bus, runner }: Wiring): { stages: Array<Stage<C
   const stages = [createDatabaseStage(db), broker, publisher, score, thresholds, events, mine, motion, trainer, cameras, fleet, stats, metrics, availability, discovery, status, server, watchdog];
   return { stages, status: status.snapshot };
 }
-
-export function createService(deps: ServiceDeps): Service {
-  const store = createConfigStore(deps.config, deps.log);
-  const bus = createEventBus(deps.log.child({ component: 'bus' }));
-  const runner = createStageRunner({ store, log: deps.log });
-  let status: (() => StatusSnapshot) | undefined;
-  return {
-    bus,
-    config: store,
-    async start() {
-      deps.log.info({ cameras: store.current().cameras.length, dataDir: store.current().dataDir }, 'catwatch starting');
-      const built = pipeline({ deps, store, bus, runner });
-      status = built.status;
-      await runner.start(built.stages.filter((s): s is Stage<Config> => s !== undefined));
-      deps.log.info('catwatch running');
-    },
-    async stop() {
-      await runner.stop();
-      deps.log.info('catwatch stopped');
-    },
-    applyConfig: async (next) => void (await store.apply(next)),
-    status: () => status?.(),
-  };
-}
-
-/** The storage condition /healthz reports: events held in memory first (they matter most), then mined samples lost. */
-function storageProblem(outboxError: string | undefined, samplesError: string | undefined): string | undefined {
-  if (outboxError !== undefined) return `events held in memory: ${outboxError}`;
-  return samplesError === undefined ? undefined : `mined samples not stored: ${samplesError}`;
-}
-
-/**
- * Training for many nodes (fleet.*): nodes upload labelled samples and follow the trainer's signed model pointer,
- * retained on `<base>/fleet/model`; the trainer downloads every node's samples and publishes each model it trains.
- */
-function createFleet(deps: { config: Config; registry: Registry; samples: SampleStore; publisher: MqttPublisher; log: Logger; backboneId: () => string | undefined }) {
-  const { config, publisher } = deps;
-  if (!config.fleet) return undefined;
-  return createFleetStage({
-    config: config.fleet,
-    nodeId: config.node.id ?? hostname(),
-    dataDir: config.dataDir,
-    registry: deps.registry,
-    store: deps.samples,
-    pointerTopic: `${config.mqtt.baseTopic}/fleet/model`,
-    subscribe: (topic, onMessage) => publisher.onRetainedState(topic, onMessage, POINTER_MAX_BYTES),
-    publishRetained: async (topic, payload) => publisher.publishDurable(topic, payload, { retain: true }),
-    backboneId: deps.backboneId,
-    log: deps.log,
-  });
-}
-
-/** A signed pointer is a few hundred bytes. */
-const POINTER_MAX_BYTES = 16 * 1024;

@@ -6,6 +6,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NormBox } from '../image/image.js';
+import type { Logger } from '../util/log.js';
 import type { Db } from './database.js';
 import { unlinkQuietly, writeDurable } from './sample-files.js';
 
@@ -84,4 +85,21 @@ export type EventStore = ReturnType<typeof createEventStore>;
 /** An event payload (as published on MQTT: times in seconds) as a history row. */
 export function eventRecord(p: { id: string; camera: string; label: string; start_time: number; end_time: number | null; top_score: number; box: NormBox | null; model_version: string }): Omit<EventRecord, 'snapshotFile'> {
   return { id: p.id, camera: p.camera, label: p.label, startMs: p.start_time * 1000, endMs: p.end_time === null ? null : p.end_time * 1000, topScore: p.top_score, box: p.box, modelVersion: p.model_version };
+}
+
+/** What the events stage hands the history. It is a convenience: a full disk must not stop the event itself (it is
+ *  in the outbox already), so failures are logged, never thrown. */
+export function eventHistoryKeeper(history: EventStore, log: Logger) {
+  return {
+    record(p: Parameters<typeof eventRecord>[0]): void {
+      try {
+        history.record(eventRecord(p));
+      } catch (err) {
+        log.warn({ err: (err as Error).message, event: p.id }, 'event history not kept');
+      }
+    },
+    saveSnapshot(id: string, jpeg: Buffer): void {
+      void history.saveSnapshot(id, jpeg).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'event snapshot not kept'));
+    },
+  };
 }

@@ -85,3 +85,9 @@ export function createHealth(deps: HealthDeps) {
 }
 
 export type Health = ReturnType<typeof createHealth>;
+
+/** The storage condition /healthz reports: events held in memory first (they matter most), then mined samples lost. */
+export function storageProblem(outboxError: string | undefined, samplesError: string | undefined): string | undefined {
+  if (outboxError !== undefined) return `events held in memory: ${outboxError}`;
+  return samplesError === undefined ? undefined : `mined samples not stored: ${samplesError}`;
+}
