@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pollUntil } from '../helpers/poll.js';
 import mqtt from 'mqtt';
 import { createFleetBucket } from '../../src/fleet/s3-bucket.js';
 import { writeFleetKeyPair } from '../../src/fleet/keygen.js';
@@ -92,14 +93,12 @@ test('a running node swaps to the model the trainer publishes, and ignores a tam
   assert.equal((await node.status())?.model.version, v2, 'no rollback by replay');
 });
 
-/** The node's refusals for `reason`, read from /metrics (catwatch_fleet_pointers_refused_total). */
+/** The node's refusals for `reason`, read from /metrics (catwatch_fleet_pointers_refused_total), once there is one. */
 async function pollFleetRefusal(httpPort: number, reason: string): Promise<number> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+  let text = '';
+  return pollUntil(`a fleet refusal (${reason}) in /metrics`, 30_000, async () => {
+    text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
     const m = new RegExp(`catwatch_fleet_pointers_refused_total\\{reason="${reason}"\\} (\\d+)`).exec(text);
-    if (m && Number(m[1]) > 0) return Number(m[1]);
-    if (Date.now() > deadline) throw new Error(`no fleet refusal in /metrics:\n${text.split('\n').filter((l) => l.includes('fleet')).join('\n')}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+    return m && Number(m[1]) > 0 ? Number(m[1]) : undefined;
+  }, () => text.split('\n').filter((l) => l.includes('fleet')).join('\n'));
 }
