@@ -125,8 +125,6 @@ export function createCameraEvents(config: CameraEventsConfig, camera: string, h
     /** Ends an open event now (service stopping). */
     close: (nowMs: number): Transition[] => end(nowMs),
     active: (): boolean => current !== undefined,
-    /** Live tracks (for status pages and tests). */
-    tracks: () => tracks.live(),
   };
 }
 

@@ -123,7 +123,7 @@ export function eventThreshold(scored: Pick<ScoredFrame, 'model'>, mode: LightMo
 
 /** A scored frame's regions as tracker detections (the detector's box in the frame, where it has one). */
 export function detectionsOf(scored: Pick<ScoredFrame, 'regions'>): Detection[] {
-  return scored.regions.map((r) => ({ box: r.target, score: r.score, prior: r.prior, head: r.head }));
+  return scored.regions.map((r) => ({ box: r.target, score: r.score }));
 }
 
 export function eventPayload(o: { type: EventPayload['type']; event: Transition['event']; camera: string; label: string; scored: ScoredFrame | undefined; modelVersion: string }): EventPayload {

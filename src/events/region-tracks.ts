@@ -14,9 +14,6 @@ export interface Detection {
   box: NormBox;
   /** Calibrated probability of the target for this region. */
   score: number;
-  /** The backbone's own probability and the head's contribution in logits (NaN when the model has no parts). */
-  prior: number;
-  head: number;
 }
 
 export interface TrackOptions {
@@ -45,8 +42,6 @@ export interface Track {
   hits: number;
   /** The most recent scores, oldest first (at most historyLength). */
   scores: number[];
-  /** The head's contributions matching `scores` (NaN where unknown). */
-  heads: number[];
   bestScore: number;
   bestBox: NormBox;
 }
@@ -54,8 +49,6 @@ export interface Track {
 export interface TrackUpdate {
   track: Track;
   detection: Detection;
-  /** Index of the detection in the list given to `update` (after the in-frame merge it is the kept one). */
-  index: number;
 }
 
 export function iou(a: NormBox, b: NormBox): number {
@@ -110,11 +103,7 @@ export function createRegionTracks(options: TrackOptions = DEFAULT_TRACK_OPTIONS
     track.lastMs = atMs;
     track.hits++;
     track.scores.push(d.score);
-    track.heads.push(d.head);
-    if (track.scores.length > options.historyLength) {
-      track.scores.shift();
-      track.heads.shift();
-    }
+    if (track.scores.length > options.historyLength) track.scores.shift();
     if (d.score > track.bestScore) {
       track.bestScore = d.score;
       track.bestBox = d.box;
@@ -122,7 +111,7 @@ export function createRegionTracks(options: TrackOptions = DEFAULT_TRACK_OPTIONS
   }
 
   function born(d: Detection, atMs: number): Track {
-    const track: Track = { id: nextId++, box: d.box, vx: 0, vy: 0, firstMs: atMs, lastMs: atMs, hits: 0, scores: [], heads: [], bestScore: -1, bestBox: d.box };
+    const track: Track = { id: nextId++, box: d.box, vx: 0, vy: 0, firstMs: atMs, lastMs: atMs, hits: 0, scores: [], bestScore: -1, bestBox: d.box };
     record(track, d, atMs);
     return track;
   }
@@ -150,13 +139,13 @@ export function createRegionTracks(options: TrackOptions = DEFAULT_TRACK_OPTIONS
         usedTracks.add(t);
         usedDetections.add(k);
         record(tracks[t], detections[kept[k]], atMs);
-        out.push({ track: tracks[t], detection: detections[kept[k]], index: kept[k] });
+        out.push({ track: tracks[t], detection: detections[kept[k]] });
       }
       kept.forEach((index, k) => {
         if (usedDetections.has(k)) return;
         const track = born(detections[index], atMs);
         tracks.push(track);
-        out.push({ track, detection: detections[index], index });
+        out.push({ track, detection: detections[index] });
       });
       if (tracks.length > options.maxTracks) {
         tracks.sort((a, b) => b.lastMs - a.lastMs);
@@ -169,10 +158,6 @@ export function createRegionTracks(options: TrackOptions = DEFAULT_TRACK_OPTIONS
       tracks = tracks.filter((t) => nowMs - t.lastMs < options.maxGapMs);
     },
     live: (): readonly Track[] => tracks,
-    has: (id: number): boolean => tracks.some((t) => t.id === id),
-    clear(): void {
-      tracks = [];
-    },
   };
 }
 

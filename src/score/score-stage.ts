@@ -25,9 +25,6 @@ export interface RegionScore {
   /** The region that was scored (motion box or the full frame). */
   box: NormBox;
   score: number;
-  /** The backbone's probability and the head's contribution in logits for this region (see ScoreParts). */
-  prior: number;
-  head: number;
   /** Where the target would be: the detector's box mapped into the frame when it has one, else the region. */
   target: NormBox;
 }
@@ -84,7 +81,7 @@ export async function scoreJob(job: ScoreJob, current: TargetModel, embed: Score
   const explained = outputs.map((out) => current.explain(out));
   const regions = explained.map((parts, i): RegionScore => {
     const inner = outputs[i].box;
-    return { box: boxes[i], score: parts.score, prior: parts.prior, head: parts.head, target: inner ? toFrame(boxes[i], inner) : boxes[i] };
+    return { box: boxes[i], score: parts.score, target: inner ? toFrame(boxes[i], inner) : boxes[i] };
   });
   let best = 0;
   for (let i = 1; i < regions.length; i++) if (regions[i].score > regions[best].score) best = i;

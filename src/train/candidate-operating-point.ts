@@ -10,20 +10,19 @@ import { explainCoords } from '../model/target-model.js';
 import type { OperatingPoint } from '../model/operating-point.js';
 import type { CoordSample } from './coord-sample.js';
 import { NEAR_CLASS_SUBCATEGORIES } from './near-photos.js';
-import { chooseOperatingPoint } from './operating-point.js';
+import { nearPhotoThreshold } from './operating-point.js';
 
 export function candidateOperatingPoint(parts: ModelParts, calibration: readonly CoordSample[], bundled: OperatingPoint | undefined): OperatingPoint | undefined {
   if (!bundled) return undefined;
   const near = calibration.filter((s) => s.label === 0 && NEAR_CLASS_SUBCATEGORIES.has(s.subcategory)).map((s) => explainCoords(parts, s.coords, s.prior).score);
-  const nearPhotoFpr = Number(bundled.calibration.nearPhotoFpr ?? 0.005);
-  const own = chooseOperatingPoint({ nearPhotoScores: near, nearPhotoFpr, negatives: [], budgetPerHour: Number(bundled.calibration.budgetPerHour ?? 0.5), marginLogit: 0, rule: bundled.rule });
+  const ownNear = nearPhotoThreshold(near, Number(bundled.calibration.nearPhotoFpr ?? 0.005));
   const footageDay = Number(bundled.calibration.footageDayThreshold ?? 0);
   const footageNight = Number(bundled.calibration.footageNightThreshold ?? 0);
-  const day = Math.max(own.day, footageDay);
+  const day = Math.max(ownNear, footageDay);
   return {
     day,
     night: Math.max(day, footageNight),
     rule: bundled.rule,
-    calibration: { ...bundled.calibration, nearPhotos: near.length, nearPhotoThreshold: own.day, footageFrom: 'bundled model' },
+    calibration: { ...bundled.calibration, nearPhotos: near.length, nearPhotoThreshold: ownNear, footageFrom: 'bundled model' },
   };
 }

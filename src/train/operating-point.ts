@@ -35,25 +35,25 @@ const logit = (p: number): number => Math.log(p) - Math.log1p(-p);
 const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
 const clampUnit = (p: number): number => Math.min(1 - 1e-6, Math.max(1e-6, p));
 
-/** The lowest threshold at which at most `allowed` of the values are at or above it. */
-export function thresholdAllowing(values: readonly number[], allowed: number): number {
+/** The lowest threshold at which at most `allowed` of the values are at or above it, raised by `marginLogit`. */
+export function thresholdAllowing(values: readonly number[], allowed: number, marginLogit = 0): number {
   const sorted = [...values].sort((a, b) => b - a);
-  return sorted.length > allowed ? nextUp(sorted[allowed]) : 0;
+  if (sorted.length <= allowed) return 0;
+  return nextUp(marginLogit === 0 ? sorted[allowed] : sigmoid(logit(clampUnit(sorted[allowed])) + marginLogit));
 }
+
+/** The near-class photo threshold: at most `fpr` of the photos at or above it. */
+export const nearPhotoThreshold = (scores: readonly number[], fpr: number): number => thresholdAllowing(scores, Math.floor(fpr * scores.length));
 
 /** Footage threshold for one light mode: the budget's allowance of false tracks, then the margin. */
 function footageThreshold(clips: readonly NegativeClipTracks[], budgetPerHour: number, marginLogit: number): { threshold: number; hours: number; tracks: number } {
   const hours = clips.reduce((sum, c) => sum + c.durationS, 0) / 3600;
   const evidence = clips.flatMap((c) => c.maxEvidence);
-  const allowed = Math.floor(budgetPerHour * hours);
-  const sorted = [...evidence].sort((a, b) => b - a);
-  if (sorted.length <= allowed) return { threshold: 0, hours, tracks: evidence.length };
-  return { threshold: nextUp(sigmoid(logit(clampUnit(sorted[allowed])) + marginLogit)), hours, tracks: evidence.length };
+  return { threshold: thresholdAllowing(evidence, Math.floor(budgetPerHour * hours), marginLogit), hours, tracks: evidence.length };
 }
 
 export function chooseOperatingPoint(input: OperatingPointInput): OperatingPoint {
-  const allowedPhotos = Math.floor(input.nearPhotoFpr * input.nearPhotoScores.length);
-  const near = thresholdAllowing(input.nearPhotoScores, allowedPhotos);
+  const near = nearPhotoThreshold(input.nearPhotoScores, input.nearPhotoFpr);
   const day = footageThreshold(input.negatives.filter((c) => c.mode === 'day'), input.budgetPerHour, input.marginLogit);
   const night = footageThreshold(input.negatives.filter((c) => c.mode === 'night'), input.budgetPerHour, input.marginLogit);
   const dayThreshold = Math.max(near, day.threshold);

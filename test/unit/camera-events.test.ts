@@ -7,7 +7,7 @@ import { rng } from '../helpers/synthetic-frames.js';
 
 const CONFIG = { minHits: 3, windowFrames: 5, quietPeriodS: 2, maxEventS: 600, trackMaxGapS: 6 };
 const THRESHOLD = 0.9;
-const at = (x: number, score: number): Detection => ({ box: { x, y: 0.4, w: 0.1, h: 0.1 }, score, prior: score, head: 0 });
+const at = (x: number, score: number): Detection => ({ box: { x, y: 0.4, w: 0.1, h: 0.1 }, score });
 
 function run(frames: Array<Detection[]>, frameMs = 200) {
   const events = createCameraEvents(CONFIG, 'cam', { newId: () => 'e1' });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRegionTracks, DEFAULT_TRACK_OPTIONS, iou, type Detection } from '../../src/events/region-tracks.js';
 
-const det = (x: number, y: number, score = 0.5, size = 0.1): Detection => ({ box: { x, y, w: size, h: size }, score, prior: score, head: 0 });
+const det = (x: number, y: number, score = 0.5, size = 0.1): Detection => ({ box: { x, y, w: size, h: size }, score });
 const FRAME_MS = 200;
 
 test('iou of boxes: same, disjoint, half overlap', () => {
