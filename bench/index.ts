@@ -21,6 +21,7 @@ const BENCHES: readonly Bench[] = [
   { name: 'onnx-prior', summary: 'speed and zero-shot ImageNet cat prior of MobileNetV2 int8 (ONNX Runtime)' },
   { name: 'tfjs-prior', summary: 'speed and zero-shot COCO cat prior of CenterNet MobileNetV3 (TensorFlow.js) per input size' },
   { name: 'motion-vs-frigate', summary: 'catwatch motion gating vs a re-implementation of Frigate\'s detector on the shared clips plus a flash, IR switch and shadow: ms/frame, model calls, cat-box recall' },
+  { name: 'camera-conditions', summary: 'brightness, contrast, noise, sharpness and colour of the shared clips (IR night, dusk, daylight) against dev photos under each camera condition of training' },
   { name: 'framing', summary: 'full frame stretched / letterboxed / 2 tiles, and motion-region margins 1.4x-2x: cat and no-cat frames at the threshold, on the shared clips' },
   { name: 'motion', summary: 'motion detection cost per 640x360 frame, static and moving' },
   { name: 'head-training', summary: 'time to train the head (logistic and MLP) on synthetic 1280-d data' },
