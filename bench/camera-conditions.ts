@@ -10,7 +10,8 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeImage } from '../src/image/decode-image.js';
 import { imageStats, type ImageStats } from '../src/image/image-stats.js';
-import { applyCondition, CAMERA_CONDITIONS } from '../src/train/camera-conditions.js';
+import { applyCondition } from '../src/train/camera-conditions.js';
+import { CAMERA_CONDITIONS } from '../src/image/camera-condition.js';
 import { DEV_DIR, SHARED_DIR, devItems } from './dev-embeddings.js';
 
 const KEYS = ['lumaMean', 'lumaStd', 'noiseSigma', 'sharpness', 'colourSpread'] as const;

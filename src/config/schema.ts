@@ -3,6 +3,7 @@
  * exported JSON schema (`catwatch config schema`) and the README's config reference. Objects are strict: an unknown
  * key is an error, so a typo never silently falls back to a default.
  */
+import { CAMERA_CONDITIONS } from '../image/camera-condition.js';
 import { z } from 'zod';
 import { BACKBONE_NAMES } from '../model/backbone-catalogue.js';
 import { isLoopbackName } from '../util/loopback.js';
@@ -170,6 +171,10 @@ const trainSchema = z
       .boolean()
       .default(true)
       .describe('Train on the training set shipped with the bundled model (cats, animals, people, scenes, objects, as embeddings) as well as your own data. Turn off only for a target that is not a cat.'),
+    cameraConditions: z
+      .array(z.enum(CAMERA_CONDITIONS))
+      .default([...CAMERA_CONDITIONS])
+      .describe('Camera conditions that training copies of photos are made under: night-ir (IR night: grey, dark, soft, noisy), far (the object 24-64 px, scaled back up), motion-blur, dusk (dark, noisy colour), jpeg (camera bit rates). They apply to your photos and the shipped training set alike. The gate compares models under every condition whatever this says. Leave one out only when your cameras never meet it (night-ir without IR lamps).'),
     nice: z.number().int().min(0).max(19).default(10).describe('Niceness of the training child process.'),
     clipsDir: z
       .string()

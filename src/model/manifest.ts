@@ -1,6 +1,13 @@
 /** The manifest of one model version (`models/<version>/manifest.json`). */
 import type { OperatingPoint } from './operating-point.js';
 
+/** AUROC, near-class FPR at 95% TPR and recall at the model's threshold under one camera condition. */
+export interface ConditionFigures {
+  auroc: number;
+  nearFprAt95Tpr: number;
+  recall: number;
+}
+
 export interface ModelManifest {
   version: string;
   createdAt: string;
@@ -31,6 +38,8 @@ export interface ModelManifest {
     reasons: string[];
     bySource: Record<string, { items: number; candidateAuroc: number; priorAuroc: number }>;
     bySubcategory: Record<string, { negatives: number; falsePositives: number; fpr: number }>;
+    /** Per camera condition (night-ir, far, ...): the candidate and the baseline on the gate set's copies. */
+    byCondition?: Record<string, { items: number; candidate: ConditionFigures; baseline: ConditionFigures }>;
   };
   /** The feature basis the head works in (models trained since v2). */
   basisId?: string;

@@ -21,13 +21,7 @@
 import sharp, { type Sharp } from 'sharp';
 import type { RgbImage } from '../image/image.js';
 import { createRng, type Rng } from '../util/rng.js';
-
-export const CAMERA_CONDITIONS = ['night-ir', 'far', 'motion-blur', 'dusk', 'jpeg'] as const;
-export type CameraCondition = (typeof CAMERA_CONDITIONS)[number];
-
-export function isCameraCondition(value: string): value is CameraCondition {
-  return (CAMERA_CONDITIONS as readonly string[]).includes(value);
-}
+import type { CameraCondition } from '../image/camera-condition.js';
 
 /** The drawn parameters of one copy, so a test (or a person) can check that it looks like what it says. */
 export interface ConditionResult {

@@ -7,9 +7,11 @@
 import { readdirSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { listImages } from '../image/list-images.js';
-import { AUGMENT_KINDS, NEGATIVE_AUGMENT_KINDS } from './augment.js';
+import { allowedKinds, AUGMENT_KINDS, NEGATIVE_AUGMENT_KINDS } from './augment.js';
+import { CAMERA_CONDITIONS, type CameraCondition } from '../image/camera-condition.js';
 import { SYNTHETIC_KINDS } from './synthetic-images.js';
 import { augmentedRef, parseAugmentedRef } from './augmented-ref.js';
+import { PACKAGE_FACES_REF } from './package-images.js';
 
 export type SourceKind = 'positive' | 'confirmed-positive' | 'folder' | 'mined' | 'synthetic';
 
@@ -90,22 +92,30 @@ export function sourceTag(item: DataItem): string {
  * Augmented copies of training positives as refs (`file#aug:<kind>:<n>`): deterministic per file, so their
  * embeddings are cached like any photo. Validation never gets these: it must measure real photos.
  */
-export function augmentedCopies(items: readonly DataItem[], perPositive: number): DataItem[] {
+export function augmentedCopies(items: readonly DataItem[], perPositive: number, conditions: readonly CameraCondition[] = CAMERA_CONDITIONS): DataItem[] {
+  const kinds = allowedKinds(AUGMENT_KINDS, conditions);
   return items
-    .filter((item) => item.label === 1)
-    .flatMap((item) =>
-      Array.from({ length: perPositive }, (_, n) => ({ ...item, ref: augmentedRef(item.ref, AUGMENT_KINDS[(n + item.ref.length) % AUGMENT_KINDS.length] as string, n) })),
-    );
+    .filter((item) => item.label === 1 && !item.ref.startsWith(PACKAGE_FACES_REF))
+    .flatMap((item) => Array.from({ length: perPositive }, (_, n) => ({ ...item, ref: augmentedRef(item.ref, kinds[(n + item.ref.length) % kinds.length], n) })));
 }
 
 /**
  * Heavily augmented copies of photo negatives (grey/IR-like, low light, blur, crop), one per `every` negatives:
  * what a camera does to a scene at night or out of focus must stay a negative.
  */
-export function augmentedNegatives(items: readonly DataItem[], every: number): DataItem[] {
+export function augmentedNegatives(items: readonly DataItem[], every: number, conditions: readonly CameraCondition[] = CAMERA_CONDITIONS): DataItem[] {
   if (every <= 0) return [];
+  const kinds = allowedKinds(NEGATIVE_AUGMENT_KINDS, conditions);
   return items
-    .filter((item) => item.label === 0 && item.kind === 'folder')
+    .filter((item) => item.label === 0 && item.kind === 'folder' && !item.ref.startsWith(PACKAGE_FACES_REF))
     .filter((_, i) => i % every === 0)
-    .map((item, n) => ({ ...item, ref: augmentedRef(item.ref, NEGATIVE_AUGMENT_KINDS[(n + item.ref.length) % NEGATIVE_AUGMENT_KINDS.length] as string, n) }));
+    .map((item, n) => ({ ...item, ref: augmentedRef(item.ref, kinds[(n + item.ref.length) % kinds.length], n) }));
+}
+
+/**
+ * Each of `items` (photos) under each of `conditions`, for testing: copy 0 of every condition, so a photo's night
+ * copy is the same in every fold, bench and gate that asks for it.
+ */
+export function conditionedCopies(items: readonly DataItem[], conditions: readonly CameraCondition[] = CAMERA_CONDITIONS): DataItem[] {
+  return items.filter((item) => item.kind !== 'synthetic' && !item.ref.startsWith(PACKAGE_FACES_REF)).flatMap((item) => conditions.map((c) => ({ ...item, ref: augmentedRef(item.ref, c, 0) })));
 }

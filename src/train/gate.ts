@@ -3,10 +3,16 @@
  * model never trained on, plus the user's own confirmed samples held out of training), it is not worse than the
  * baseline (the current model when it can be measured on the same coordinates, else the backbone's prior alone)
  * and not worse than the prior on any source; and only if the gate set is big enough to tell.
+ *
+ * The gate set also holds copies of its photos under each camera condition (night IR, far, motion blur, dusk, heavy
+ * JPEG: src/train/camera-conditions.ts). The comparisons above are made on the photos as they are; each condition
+ * is then compared on its own, and a candidate worse than the baseline under any one of them by more than
+ * CONDITION_MARGIN is refused: a model that gained a point on clean photos by forgetting the night is not better.
  */
 import { evaluateScores, NEAR_CLASS, type Evaluation } from './evaluate.js';
 import type { CoordSample } from './coord-sample.js';
 import { auroc } from './metrics.js';
+import type { ConditionFigures } from '../model/manifest.js';
 
 export interface GateScorer {
   readonly name: string;
@@ -24,7 +30,24 @@ export interface GateResult {
   readonly prior: Evaluation;
   /** Per source: its items against the whole other class of the gate set. */
   readonly bySource: Record<string, { items: number; candidateAuroc: number; priorAuroc: number }>;
+  /** Per camera condition present in the gate set: candidate and baseline on the condition's copies. */
+  readonly byCondition: Record<string, ConditionComparison>;
 }
+
+export interface ConditionComparison {
+  readonly items: number;
+  readonly candidate: ConditionFigures;
+  readonly baseline: ConditionFigures;
+}
+
+/**
+ * How much worse than the baseline a candidate may be under one camera condition. Wider than the clean tolerances:
+ * a condition's copies are harder and their figures move more between trainings, and what must be caught is a
+ * condition forgotten, not a wobble.
+ */
+export const CONDITION_MARGIN = { auroc: 0.01, nearFpr: 0.05, recall: 0.05 } as const;
+/** Below this many copies of a class under a condition, the condition is reported but does not decide. */
+export const CONDITION_MINIMUMS = { positives: 30, negatives: 50 } as const;
 
 export const GATE_MINIMUMS = { positives: 50, negatives: 100, near: 30, far: 50 } as const;
 const TOLERANCE = { auroc: 0.002, nearFpr: 0.01, farFpr: 0.005, fprAtThreshold: 0.01, recall: 0.05, sourceAuroc: 0.005, confirmed: 0.05 } as const;
@@ -40,7 +63,7 @@ function evaluate(scorer: GateScorer, items: readonly CoordSample[]): { evaluati
 }
 
 export function runGate(input: { candidate: GateScorer; baseline: GateScorer; prior: GateScorer; items: readonly CoordSample[]; targetFpr: number }): GateResult {
-  const { items } = input;
+  const items = input.items.filter((s) => s.condition === undefined);
   const negatives = items.filter((s) => s.label === 0);
   const counts = {
     positives: items.length - negatives.length,
@@ -62,7 +85,36 @@ export function runGate(input: { candidate: GateScorer; baseline: GateScorer; pr
   for (const [source, s] of Object.entries(bySource)) {
     if (s.candidateAuroc < s.priorAuroc - TOLERANCE.sourceAuroc) reasons.push(`worse than the prior alone on source ${source}: AUROC ${s.candidateAuroc.toFixed(4)} vs ${s.priorAuroc.toFixed(4)}`);
   }
-  return { accepted: reasons.length === 0, reasons, counts, candidate: cand.evaluation, baseline: { name: input.baseline.name, evaluation: base.evaluation }, prior: prior.evaluation, bySource };
+  const byCondition = compareConditions(input.items, input.candidate, input.baseline);
+  for (const [condition, c] of Object.entries(byCondition)) reasons.push(...conditionReasons(condition, c, input.baseline.name));
+  return { accepted: reasons.length === 0, reasons, counts, candidate: cand.evaluation, baseline: { name: input.baseline.name, evaluation: base.evaluation }, prior: prior.evaluation, bySource, byCondition };
+}
+
+function figures(scorer: GateScorer, items: readonly CoordSample[]): ConditionFigures {
+  const m = evaluate(scorer, items).evaluation.metrics;
+  return { auroc: m.auroc, nearFprAt95Tpr: m.nearFprAt95Tpr, recall: m.recall };
+}
+
+/** Candidate and baseline on each condition's copies that are numerous enough to decide on. */
+function compareConditions(items: readonly CoordSample[], candidate: GateScorer, baseline: GateScorer): GateResult['byCondition'] {
+  const out: Record<string, ConditionComparison> = {};
+  for (const condition of [...new Set(items.flatMap((s) => (s.condition ? [s.condition] : [])))].sort()) {
+    const own = items.filter((s) => s.condition === condition);
+    const positives = own.filter((s) => s.label === 1).length;
+    if (positives < CONDITION_MINIMUMS.positives || own.length - positives < CONDITION_MINIMUMS.negatives) continue;
+    out[condition] = { items: own.length, candidate: figures(candidate, own), baseline: figures(baseline, own) };
+  }
+  return out;
+}
+
+function conditionReasons(condition: string, c: ConditionComparison, name: string): string[] {
+  const out: string[] = [];
+  const [m, b] = [c.candidate, c.baseline];
+  const f = (x: number): string => (Number.isFinite(x) ? x.toFixed(4) : 'n/a');
+  if (m.auroc < b.auroc - CONDITION_MARGIN.auroc) out.push(`under ${condition}: AUROC ${f(m.auroc)} < ${f(b.auroc)} of ${name}`);
+  if (m.nearFprAt95Tpr > b.nearFprAt95Tpr + CONDITION_MARGIN.nearFpr) out.push(`under ${condition}: near-class FPR@95%TPR ${f(m.nearFprAt95Tpr)} > ${f(b.nearFprAt95Tpr)} of ${name}`);
+  if (m.recall < b.recall - CONDITION_MARGIN.recall) out.push(`under ${condition}: recall at its threshold ${f(m.recall)} < ${f(b.recall)} of ${name}`);
+  return out;
 }
 
 function compare(c: Evaluation, b: Evaluation, name: string, targetFpr: number): string[] {

@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { packInt8Columns, unpackInt8Columns } from '../model/packed-array.js';
 import { CatwatchError } from '../util/errors.js';
 import type { CoordSample } from './coord-sample.js';
+import { isCameraCondition, type CameraCondition } from '../image/camera-condition.js';
 
 export type ShippedRole = 'train' | 'reference';
 
@@ -28,9 +29,9 @@ export interface ShippedDataset {
   readonly items: readonly ShippedItem[];
 }
 
-/** Header of the binary file; the arrays follow it in this order. */
+/** Header of the binary file; the arrays follow it in this order. v2 adds the condition column; v1 files still load. */
 interface DatasetHeader {
-  format: 'catwatch-dataset/v1';
+  format: 'catwatch-dataset/v1' | 'catwatch-dataset/v2';
   backboneId: string;
   basisId: string;
   count: number;
@@ -42,6 +43,14 @@ interface DatasetHeader {
 }
 
 export const DATASET_FILE = 'dataset.bin';
+/** The condition column's name for a photo as it is. */
+const CLEAN = 'clean';
+
+function conditionOf(name: string): { condition?: CameraCondition } {
+  if (name === CLEAN) return {};
+  if (!isCameraCondition(name)) throw new Error(`unknown camera condition ${name}`);
+  return { condition: name };
+}
 
 export function referenceHalf(hash: string): 'calibration' | 'gate' {
   return parseInt(hash[0], 16) < 8 ? 'calibration' : 'gate';
@@ -54,7 +63,7 @@ export function itemHash(cacheKey: string): string {
 
 /**
  * Binary layout (little-endian): uint32 header length, header JSON, then int8 coords (count x dim), float32 priors,
- * uint8 labels, uint16 subcategory / source / role indexes, 8-byte hashes. Binary because the set is a few thousand
+ * uint8 labels, uint16 subcategory / source / role (/ condition, v2) indexes, 8-byte hashes. Binary because the set is a few thousand
  * rows of 128 coordinates: JSON with base64 would be a third larger.
  */
 export function encodeShippedDataset(dataset: ShippedDataset): Buffer {
@@ -76,9 +85,10 @@ export function encodeShippedDataset(dataset: ShippedDataset): Buffer {
     u16(items.map((i) => index(i.subcategory))),
     u16(items.map((i) => index(i.source))),
     u16(items.map((i) => index(i.role))),
+    u16(items.map((i) => index(i.condition ?? CLEAN))),
     Buffer.from(items.map((i) => i.hash).join(''), 'hex'),
   ];
-  const header: DatasetHeader = { format: 'catwatch-dataset/v1', backboneId: dataset.backboneId, basisId: dataset.basisId, count: items.length, dim, scale: packed.scale, names };
+  const header: DatasetHeader = { format: 'catwatch-dataset/v2', backboneId: dataset.backboneId, basisId: dataset.basisId, count: items.length, dim, scale: packed.scale, names };
   const headerBytes = Buffer.from(JSON.stringify(header));
   const length = Buffer.alloc(4);
   length.writeUInt32LE(headerBytes.length);
@@ -89,7 +99,7 @@ export function decodeShippedDataset(bytes: Buffer, what: string): ShippedDatase
   try {
     const headerLength = bytes.readUInt32LE(0);
     const header = JSON.parse(bytes.subarray(4, 4 + headerLength).toString('utf8')) as DatasetHeader;
-    if (header.format !== 'catwatch-dataset/v1') throw new Error('unknown format');
+    if (header.format !== 'catwatch-dataset/v1' && header.format !== 'catwatch-dataset/v2') throw new Error('unknown format');
     const { count: n, dim } = header;
     let at = 4 + headerLength;
     const take = (size: number): Buffer => {
@@ -107,6 +117,7 @@ export function decodeShippedDataset(bytes: Buffer, what: string): ShippedDatase
       return new Uint16Array(b.buffer, b.byteOffset, n);
     };
     const [subcategories, sources, roles] = [u16(), u16(), u16()];
+    const conditions = header.format === 'catwatch-dataset/v2' ? u16() : undefined;
     const hashes = take(n * 8).toString('hex');
     if (at !== bytes.length) throw new Error('trailing bytes');
     const items: ShippedItem[] = Array.from({ length: n }, (_, i) => ({
@@ -117,6 +128,7 @@ export function decodeShippedDataset(bytes: Buffer, what: string): ShippedDatase
       source: header.names[sources[i]],
       role: header.names[roles[i]] as ShippedRole,
       hash: hashes.slice(i * 16, (i + 1) * 16),
+      ...conditionOf(conditions ? header.names[conditions[i]] : CLEAN),
     }));
     return { backboneId: header.backboneId, basisId: header.basisId, items };
   } catch (err) {

@@ -27,6 +27,7 @@ import { candidateOperatingPoint } from './candidate-operating-point.js';
 import { isOperatingPoint, type OperatingPoint } from '../model/operating-point.js';
 import { isAugmentedRef } from './augmented-ref.js';
 import { renderEvalReport } from './eval-report.js';
+import { CAMERA_CONDITIONS, type CameraCondition } from '../image/camera-condition.js';
 
 export interface TrainRunOptions {
   label: string;
@@ -38,6 +39,8 @@ export interface TrainRunOptions {
   augmentPerPositive: number;
   /** One heavily augmented copy per this many photo negatives (0: none). */
   augmentNegativesEvery?: number;
+  /** Camera conditions training copies may be made under (default all); shipped copies under others are left out. */
+  cameraConditions?: readonly CameraCondition[];
   targetFpr: number;
   head: 'logistic' | 'mlp';
   hiddenUnits: number;
@@ -122,7 +125,7 @@ export async function runTraining(options: TrainRunOptions, deps: TrainRunDeps):
   for (const f of embedded.failed) log.warn({ file: f.ref, err: f.error }, 'image skipped');
   log.info({ cacheHits: embedded.cacheHits, computed: embedded.computed, failed: embedded.failed.length }, 'embeddings ready');
 
-  const sets = assembleSets(embedded.items, new Set(user.val.map((i) => i.ref)), deps.bundled, log);
+  const sets = assembleSets(embedded.items, new Set(user.val.map((i) => i.ref)), deps.bundled, options.cameraConditions ?? CAMERA_CONDITIONS, log);
   checkData(sets, deps.bundled);
   deps.onProgress?.('fit', 0, MAX_EPOCHS);
   const head = { ...headFitOptions(options, options.seed ?? 1), maxEpochs: MAX_EPOCHS, onEpoch: (r: { epoch: number; trainLoss: number }) => deps.onProgress?.('fit', r.epoch, MAX_EPOCHS, { loss: r.trainLoss }) };
@@ -143,7 +146,7 @@ export async function runTraining(options: TrainRunOptions, deps: TrainRunDeps):
     targetFpr: options.targetFpr,
     counts: countSources(sets.train, sets.calibration, user.augmentedCount),
     metrics: { ...gate.candidate.metrics, priorAuroc: gate.prior.metrics.auroc, baselineAuroc: gate.baseline.evaluation.metrics.auroc, bestEpoch: fit.bestEpoch },
-    gate: { baseline: gate.baseline.name, counts: gate.counts, reasons: gate.reasons, bySource: gate.bySource, bySubcategory: gate.candidate.bySubcategory },
+    gate: { baseline: gate.baseline.name, counts: gate.counts, reasons: gate.reasons, bySource: gate.bySource, bySubcategory: gate.candidate.bySubcategory, byCondition: gate.byCondition },
     basisId: sets.basis.id,
     trainingMs: Date.now() - started,
     reason: options.reason,
@@ -198,7 +201,8 @@ function gatherUserItems(options: TrainRunOptions): { train: DataItem[]; val: Da
   ];
   const split = splitItems(items, options.valFraction ?? 0.25);
   // Augment training items only: validation must measure real photos.
-  const augmented = [...augmentedCopies(split.train, options.augmentPerPositive), ...augmentedNegatives(split.train, options.augmentNegativesEvery ?? 4)];
+  const conditions = options.cameraConditions ?? CAMERA_CONDITIONS;
+  const augmented = [...augmentedCopies(split.train, options.augmentPerPositive, conditions), ...augmentedNegatives(split.train, options.augmentNegativesEvery ?? 4, conditions)];
   return { train: [...split.train, ...augmented], val: split.val, augmentedCount: augmented.length };
 }
 
@@ -209,8 +213,10 @@ interface Sets { basis: FeatureBasis; train: CoordSample[]; calibration: CoordSa
  * a shipped reference photo is dropped (it would leak into the gate); a shipped training photo the user also gave
  * counts once.
  */
-function assembleSets(items: readonly EmbeddedItem[], valRefs: ReadonlySet<string>, bundled: BundledBase | undefined, log: Logger): Sets {
+function assembleSets(items: readonly EmbeddedItem[], valRefs: ReadonlySet<string>, bundled: BundledBase | undefined, conditions: readonly CameraCondition[], log: Logger): Sets {
   const shipped = bundled?.dataset.items ?? [];
+  // Training copies under a condition the user left out go; the gate keeps every condition to compare on.
+  const shippedTrain = shipped.filter((s) => s.role === 'train' && (s.condition === undefined || conditions.includes(s.condition)));
   const referenceHashes = new Set(shipped.filter((s) => s.role === 'reference').map((s) => s.hash));
   const userKeys = new Set(items.map((i) => itemHash(i.key)));
   const kept = items.filter((i) => !referenceHashes.has(itemHash(i.key)));
@@ -224,8 +230,9 @@ function assembleSets(items: readonly EmbeddedItem[], valRefs: ReadonlySet<strin
   const userVal = kept.filter((i) => valRefs.has(i.ref)).map(toSample);
   return {
     basis,
-    train: [...shipped.filter((s) => s.role === 'train' && !userKeys.has(s.hash)), ...userTrain.map(toSample)],
-    calibration: [...shipped.filter((s) => s.role === 'reference' && referenceHalf(s.hash) === 'calibration'), ...userVal],
+    train: [...shippedTrain.filter((s) => !userKeys.has(s.hash)), ...userTrain.map(toSample)],
+    // Calibration fits the combiner and the photo threshold on photos as they are; condition copies only gate.
+    calibration: [...shipped.filter((s) => s.role === 'reference' && s.condition === undefined && referenceHalf(s.hash) === 'calibration'), ...userVal],
     gate: [...shipped.filter((s) => s.role === 'reference' && referenceHalf(s.hash) === 'gate'), ...userVal.filter((s) => s.source === 'confirmed')],
   };
 }

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { decodeImage } from '../../src/image/decode-image.js';
 import { imageStats } from '../../src/image/image-stats.js';
 import type { RgbImage } from '../../src/image/image.js';
-import { applyCondition, CAMERA_CONDITIONS, CONDITION_RANGES } from '../../src/train/camera-conditions.js';
+import { applyCondition, CONDITION_RANGES } from '../../src/train/camera-conditions.js';
+import { CAMERA_CONDITIONS } from '../../src/image/camera-condition.js';
 import { fixturesDir } from '../helpers/paths.js';
 
 const photo = await decodeImage(readFileSync(join(fixturesDir, 'chelsea.png')));

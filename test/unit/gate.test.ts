@@ -45,3 +45,26 @@ test("the user's confirmed negatives are compared on their own", () => {
   const gate = runGate({ candidate, baseline: prior, prior, items, targetFpr: 0.01 });
   assert.ok(gate.reasons.some((r) => /of your 20 confirmed negatives/.test(r)), gate.reasons.join('; '));
 });
+
+test('camera conditions: a candidate that forgot the night is refused under night-ir only; clean figures ignore the copies', () => {
+  const clean = gateSet();
+  const night = clean.map((s) => ({ ...s, condition: 'night-ir' as const }));
+  const far = clean.map((s) => ({ ...s, condition: 'far' as const }));
+  // Ranks night copies at random (its head never saw one), everything else like the prior.
+  const rng = createRng(9);
+  const noise = new Map(night.map((s) => [s, rng.next()]));
+  const forgot: GateScorer = { name: 'candidate', threshold: 0.6, score: (s) => (s.condition === 'night-ir' ? (noise.get(s as (typeof night)[number]) ?? 0) : s.prior) };
+  const gate = runGate({ candidate: forgot, baseline: prior, prior, items: [...clean, ...night, ...far], targetFpr: 0.01 });
+  assert.equal(gate.counts.positives, 120, 'the clean counts hold the photos only');
+  assert.deepEqual(Object.keys(gate.byCondition), ['far', 'night-ir']);
+  assert.equal(gate.byCondition['night-ir'].items, clean.length);
+  assert.ok(gate.byCondition['night-ir'].candidate.auroc < gate.byCondition['night-ir'].baseline.auroc - 0.1);
+  assert.equal(gate.accepted, false);
+  assert.ok(gate.reasons.length > 0 && gate.reasons.every((r) => r.startsWith('under night-ir:')), gate.reasons.join('; '));
+
+  // The same candidate on a night set too small to decide on: reported nowhere, accepted.
+  const fewNight = night.filter((s) => s.label === 1).slice(0, 10).concat(night.filter((s) => s.label === 0).slice(0, 20));
+  const small = runGate({ candidate: forgot, baseline: prior, prior, items: [...clean, ...fewNight], targetFpr: 0.01 });
+  assert.deepEqual(small.reasons, []);
+  assert.deepEqual(Object.keys(small.byCondition), []);
+});

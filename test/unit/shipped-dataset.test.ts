@@ -14,16 +14,25 @@ test('a shipped dataset survives encoding (coordinates to int8 precision) and a 
     coords: Float32Array.from({ length: 8 }, (_, k) => Math.sin(i * 8 + k) * (k + 1)),
     prior: i / 40, label: (i % 2) as 0 | 1, subcategory: i % 2 ? 'positive' : 'dog', source: i < 20 ? 'asirra' : 'oxpet',
     role: i % 3 ? 'train' : 'reference', hash: i.toString(16).padStart(16, 'a'),
+    ...(i % 5 === 1 ? { condition: 'night-ir' as const } : i % 5 === 2 ? { condition: 'far' as const } : {}),
   }));
   const bytes = encodeShippedDataset({ backboneId: 'bb@1', basisId: 'basis', items });
   const back = decodeShippedDataset(bytes, 'test');
   assert.equal(back.items.length, 40);
   back.items.forEach((b, i) => {
     const a = items[i];
-    assert.deepEqual([b.label, b.subcategory, b.source, b.role, b.hash], [a.label, a.subcategory, a.source, a.role, a.hash]);
+    assert.deepEqual([b.label, b.subcategory, b.source, b.role, b.hash, b.condition], [a.label, a.subcategory, a.source, a.role, a.hash, a.condition]);
     assert.ok(Math.abs(b.prior - a.prior) < 1e-6);
     for (let k = 0; k < 8; k++) assert.ok(Math.abs(b.coords[k] - a.coords[k]) <= (k + 1) / 127 / 2 + 1e-6, `item ${i} coord ${k}`);
   });
+  // A v1 file (before camera conditions: no condition column) still loads, every item as a clean photo.
+  const headerLength = bytes.readUInt32LE(0);
+  const header = JSON.parse(bytes.subarray(4, 4 + headerLength).toString('utf8')) as { format: string; names: string[] };
+  const v1Header = Buffer.from(JSON.stringify({ ...header, format: 'catwatch-dataset/v1' }));
+  const body = bytes.subarray(4 + headerLength);
+  const conditionColumnAt = body.length - 40 * 8 - 40 * 2;
+  const v1 = Buffer.concat([Buffer.from(Uint32Array.of(v1Header.length).buffer), v1Header, body.subarray(0, conditionColumnAt), body.subarray(conditionColumnAt + 80)]);
+  assert.deepEqual(decodeShippedDataset(v1, 'v1').items.map((i) => [i.hash, i.condition]), items.map((i) => [i.hash, undefined]));
   assert.throws(() => decodeShippedDataset(bytes.subarray(0, bytes.length - 5), 'truncated.bin'), (err: unknown) => err instanceof CatwatchError && err.code === 'E_MODEL_INVALID' && /truncated\.bin.*truncated/.test(err.message));
 });
 

@@ -35,6 +35,6 @@ test('negative augmentations keep three channels (the grey IR look included)', a
     const out = await augment(image, kind, 1);
     assert.equal(out.data.length, out.width * out.height * 3, kind);
   }
-  const ir = await augment(syntheticImage('quadtree', 3, 48), 'ir', 1);
+  const ir = await augment(syntheticImage('quadtree', 3, 48), 'night-ir', 1);
   for (let p = 0; p < ir.width * ir.height; p += 7) assert.ok(ir.data[p * 3] === ir.data[p * 3 + 1] && ir.data[p * 3 + 1] === ir.data[p * 3 + 2], 'IR-like is grey');
 });

@@ -126,6 +126,7 @@ export const trainCommand: Command = {
           storeItems: values['no-mined'] ? [] : [...loadStoreItems(config.dataDir), ...fleetTrainingItems(config)],
           synthetic: int(values.synthetic, config.train.syntheticNegatives, 'synthetic'),
           augmentPerPositive: int(values.augment, 1, 'augment'),
+          cameraConditions: config.train.cameraConditions,
           targetFpr: config.train.targetFpr,
           head: config.train.head,
           hiddenUnits: config.train.hiddenUnits,
@@ -148,6 +149,9 @@ export const trainCommand: Command = {
         io.stdout.write(`version ${result.version} (${result.accepted ? 'current' : 'NOT current'}): ${result.decision}\n`);
         const g = result.gate;
         io.stdout.write(`held-out gate set (${g.counts.positives} positives, ${g.counts.negatives} negatives): AUROC ${m.auroc.toFixed(4)} (prior alone ${m.priorAuroc.toFixed(4)}, ${g.baseline.name} ${m.baselineAuroc.toFixed(4)}), FPR@95%TPR near-class ${(m.nearFprAt95Tpr * 100).toFixed(2)}% far ${(m.farFprAt95Tpr * 100).toFixed(2)}%, threshold ${result.manifest.threshold.toFixed(4)}: precision ${m.precision.toFixed(3)} recall ${m.recall.toFixed(3)}\n`);
+        for (const [condition, c] of Object.entries(g.byCondition)) {
+          io.stdout.write(`  under ${condition} (${c.items}): AUROC ${c.candidate.auroc.toFixed(4)} (${g.baseline.name} ${c.baseline.auroc.toFixed(4)}), near-class FPR@95%TPR ${(c.candidate.nearFprAt95Tpr * 100).toFixed(1)}% (${(c.baseline.nearFprAt95Tpr * 100).toFixed(1)}%), recall ${c.candidate.recall.toFixed(3)} (${c.baseline.recall.toFixed(3)})\n`);
+        }
         if (m.clipCount !== undefined) io.stdout.write(`regression clips (${m.clipCount}): ${m.clipFalseEvents} false event(s), ${m.clipMissedVisits} missed visit(s)${m.baselineClipFalseEvents === undefined ? '' : `; current model ${m.baselineClipFalseEvents} and ${m.baselineClipMissedVisits}`}\n`);
         for (const [source, refs] of Object.entries(result.sourceSamples)) io.stdout.write(`  source ${source}: e.g. ${refs.join(', ')}\n`);
         if (result.failed.length > 0) io.stdout.write(`${result.failed.length} unreadable image(s) skipped\n`);
