@@ -4,7 +4,10 @@
  * 1. Every dev photo gets a role by source: whole sources `oxpet` (close-up cat faces) and `imagenetsample`
  *    (animals, wild cats, objects) plus a fixed hash share of the single-source subcategories (Asirra cats and dogs,
  *    people) are `reference`: never trained on, they fit the combiner (one half) and gate every later candidate
- *    (other half). The rest, with synthetic images and augmented copies, is `train`.
+ *    (other half). The rest, with synthetic images and augmented copies (photo augmentations and camera
+ *    conditions), is `train`. Every reference photo is also shipped under every camera condition (role
+ *    `reference`, the photo's own hash and source, its `condition` set): the gate compares candidates under each
+ *    condition, and the night threshold is held to the near-class night-IR copies.
  * 2. The feature basis is fitted on the training photos, everything is projected, and the set is written as
  *    `models/<backbone>/dataset.bin`.
  * 3. The head is trained by the product's own `runTraining` on that shipped set alone (no user data), so the bundled
@@ -16,7 +19,9 @@ import { join } from 'node:path';
 import { createRegistry } from '../src/registry/registry.js';
 import { basisToJSON } from '../src/model/feature-basis.js';
 import { projectEmbedding } from '../src/model/feature-basis.js';
-import { augmentedCopies, augmentedNegatives, sourceTag, syntheticItems } from '../src/train/dataset.js';
+import { augmentedCopies, augmentedNegatives, conditionedCopies, sourceTag, syntheticItems } from '../src/train/dataset.js';
+import { parseAugmentedRef } from '../src/train/augmented-ref.js';
+import { isCameraCondition } from '../src/image/camera-condition.js';
 import { fitFeatureBasis } from '../src/train/fit-basis.js';
 import { encodeShippedDataset, itemHash, DATASET_FILE, type ShippedItem } from '../src/train/shipped-dataset.js';
 import { runTraining } from '../src/train/train-run.js';
@@ -33,15 +38,27 @@ async function main(argv: readonly string[]): Promise<void> {
   const dataDir = argValue(argv, '--data-dir', join(process.cwd(), '.build', 'bench-data'));
   const photos = devItems();
   const trainPhotos = photos.filter((p) => devRole(p) === 'train');
-  // Sized so the shipped set stays under 1 MiB (147 bytes an item): every photo, 400 synthetic images, an augmented
-  // copy of every second training cat and of every sixth training negative.
-  const extra = [...syntheticItems(400), ...augmentedCopies(trainPhotos.filter((_, i) => i % 2 === 0), 1), ...augmentedNegatives(trainPhotos, 6)];
-  const { info, items } = await embedWith(backbone, dataDir, [...photos, ...extra]);
+  // Training copies: one of every second training cat and of every sixth training negative, cycling through the
+  // augmentations of src/train/dataset.ts under the product's default train.cameraConditions. Reference copies:
+  // every reference photo under every camera condition: the gate half compares each later candidate under each
+  // condition (src/train/gate.ts), the calibration half's night-IR copies hold the night threshold
+  // (src/train/operating-point.ts).
+  const conditions = parseConfig({}, { baseDir: process.cwd(), env: {} }).train.cameraConditions;
+  const extra = [...syntheticItems(400), ...augmentedCopies(trainPhotos.filter((_, i) => i % 2 === 0), 1, conditions), ...augmentedNegatives(trainPhotos, 6, conditions)];
+  const referencePhotos = photos.filter((p) => devRole(p) === 'reference');
+  const { info, items } = await embedWith(backbone, dataDir, [...photos, ...extra, ...conditionedCopies(referencePhotos)]);
   const basis = fitFeatureBasis(items.filter((i) => !i.ref.includes('#aug:') && i.kind !== 'synthetic' && devRole(i) === 'train').map((i) => i.embedding), 128);
-  const shipped: ShippedItem[] = items.map((i) => ({
-    coords: projectEmbedding(basis, i.embedding), prior: i.prior ?? 0, label: i.label, subcategory: i.subcategory,
-    source: i.ref.includes('#aug:') ? 'augmented' : sourceTag(i), role: i.kind === 'synthetic' || i.ref.includes('#aug:') ? 'train' : devRole(i), hash: itemHash(i.key),
-  }));
+  const shipped: ShippedItem[] = items.map((i) => {
+    const aug = parseAugmentedRef(i.ref).augmentation;
+    const condition = aug && isCameraCondition(aug.kind) ? { condition: aug.kind } : {};
+    // A reference copy is its photo under a condition: same source, role and hash (so the same half) as the photo.
+    const gateCopy = aug !== undefined && aug.n === 0 && isCameraCondition(aug.kind) && devRole(i) === 'reference';
+    const role = gateCopy ? 'reference' : i.kind === 'synthetic' || aug ? 'train' : devRole(i);
+    return {
+      coords: projectEmbedding(basis, i.embedding), prior: i.prior ?? 0, label: i.label, subcategory: i.subcategory,
+      source: aug && !gateCopy ? 'augmented' : sourceTag(i), role, hash: itemHash(gateCopy ? i.key.split('#aug:')[0] : i.key), ...condition,
+    };
+  });
   const outDir = join(bundledModelsDir(), info.id.replace(/[^a-z0-9.-]+/gi, '_'));
   const work = mkdtempSync(join(tmpdir(), 'catwatch-bundle-'));
   try {

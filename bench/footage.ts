@@ -25,6 +25,7 @@ import { createObjectronBackbone, OBJECTRON_ID } from '../src/score/backbones/ob
 import { loadShippedDataset } from '../src/train/shipped-dataset.js';
 import { nearPhotoScores, NEAR_CLASS_SUBCATEGORIES, shareAbove } from '../src/train/near-photos.js';
 import { chooseOperatingPoint } from '../src/train/operating-point.js';
+import { CAMERA_CONDITIONS, type CameraCondition } from '../src/image/camera-condition.js';
 import { clipTracks, firstAbove, tracksAbove, type ClipTracks } from '../src/replay/footage-tracks.js';
 import { replayClip } from '../src/replay/replay-clip.js';
 import type { OperatingPoint } from '../src/model/operating-point.js';
@@ -60,6 +61,7 @@ const camera = config.cameras[0];
 const deps = { config, camera, model, embed: (images: Parameters<typeof backbone.embed>[0]) => backbone.embed(images) };
 const rule = { minHits: config.events.minHits, windowFrames: config.events.windowFrames };
 const near = nearPhotoScores(dataset, model.parts);
+const nearNight = nearPhotoScores(dataset, model.parts, 'night-ir');
 const sources = clipSources();
 
 const clips: Array<ClipTracks & { source: string; cat: boolean; path: string }> = [];
@@ -71,7 +73,7 @@ for (const name of readdirSync(videoDir).filter((f) => f.endsWith('.mp4')).sort(
   process.stderr.write(`replayed ${name}\n`);
 }
 
-const pointFrom = (use: typeof clips): OperatingPoint => chooseOperatingPoint({ nearPhotoScores: near, nearPhotoFpr, negatives: use.filter((c) => !c.cat), budgetPerHour, marginLogit, rule });
+const pointFrom = (use: typeof clips): OperatingPoint => chooseOperatingPoint({ nearPhotoScores: near, nearNightPhotoScores: nearNight, nearPhotoFpr, negatives: use.filter((c) => !c.cat), budgetPerHour, marginLogit, rule });
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
 const fmt = (x: number | null) => (x === null ? '—' : x.toFixed(1));
 
@@ -114,11 +116,19 @@ for (const c of clips) {
 }
 say(`\nAll cat-free clips: ${falseEvents} false event(s) in ${(hours * 60).toFixed(1)} min = ${(falseEvents / hours).toFixed(1)} per camera-hour.`);
 
-const nearAt = (t: number) => shareAbove(dataset, model.parts!, t, (it) => it.label === 0 && NEAR_CLASS_SUBCATEGORIES.has(it.subcategory));
-const catAt = (t: number) => shareAbove(dataset, model.parts!, t, (it) => it.label === 1);
-for (const [name, t] of [['photo threshold', model.threshold], ['day operating point', point.day], ['night operating point', point.night]] as const) {
-  say(`Reference photos at the ${name} ${t.toFixed(4)}: cat recall ${(100 * catAt(t).share).toFixed(1)}% of ${catAt(t).items}, near-class FP ${(100 * nearAt(t).share).toFixed(1)}% of ${nearAt(t).items} (one frame; an event needs a track median)`);
-}
+const nearAt = (t: number, c?: CameraCondition) => shareAbove(dataset, model.parts!, t, (it) => it.label === 0 && NEAR_CLASS_SUBCATEGORIES.has(it.subcategory), c);
+const farAt = (t: number, c?: CameraCondition) => shareAbove(dataset, model.parts!, t, (it) => it.label === 0 && !NEAR_CLASS_SUBCATEGORIES.has(it.subcategory), c);
+const catAt = (t: number, c?: CameraCondition) => shareAbove(dataset, model.parts!, t, (it) => it.label === 1, c);
+say('\nReference photos (never trained on, both halves), one frame each (an event needs a track median):\n');
+say('| photos | threshold | cat recall | near-class FP | far FP |');
+say('|---|---|---|---|---|');
+const atThreshold = (name: string, t: number, c?: CameraCondition) => {
+  const pct = (r: { share: number; items: number }) => `${(100 * r.share).toFixed(1)}% of ${r.items}`;
+  say(`| ${name} | ${t.toFixed(4)} | ${pct(catAt(t, c))} | ${pct(nearAt(t, c))} | ${pct(farAt(t, c))} |`);
+};
+atThreshold('clean, photo threshold', model.threshold);
+atThreshold('clean, day operating point', point.day);
+for (const c of CAMERA_CONDITIONS) atThreshold(`${c}, ${c === 'night-ir' ? 'night' : 'day'} operating point`, c === 'night-ir' ? point.night : point.day, c);
 
 if (values.write) {
   const file = join(bundled.dir, 'manifest.json');

@@ -173,8 +173,8 @@ const trainSchema = z
       .describe('Train on the training set shipped with the bundled model (cats, animals, people, scenes, objects, as embeddings) as well as your own data. Turn off only for a target that is not a cat.'),
     cameraConditions: z
       .array(z.enum(CAMERA_CONDITIONS))
-      .default([...CAMERA_CONDITIONS])
-      .describe('Camera conditions that training copies of photos are made under: night-ir (IR night: grey, dark, soft, noisy), far (the object 24-64 px, scaled back up), motion-blur, dusk (dark, noisy colour), jpeg (camera bit rates). They apply to your photos and the shipped training set alike. The gate compares models under every condition whatever this says. Leave one out only when your cameras never meet it (night-ir without IR lamps).'),
+      .default([])
+      .describe('Camera conditions that training copies of your photos are made under, besides flip, crop and colour jitter: night-ir (IR night: grey, dark, soft, noisy), far (the object 24-64 px, scaled back up), motion-blur, dusk (dark, noisy colour), jpeg (camera bit rates). None by default: measured on the bundled model, condition copies made the combiner switch the head off (held-out AUROC 0.9931 instead of 0.9949) and lowered every condition\'s figures but night-ir\'s (README, Camera conditions). The gate compares models under every condition whatever this says.'),
     nice: z.number().int().min(0).max(19).default(10).describe('Niceness of the training child process.'),
     clipsDir: z
       .string()

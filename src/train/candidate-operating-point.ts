@@ -11,18 +11,23 @@ import type { OperatingPoint } from '../model/operating-point.js';
 import type { CoordSample } from './coord-sample.js';
 import { NEAR_CLASS_SUBCATEGORIES } from './near-photos.js';
 import { nearPhotoThreshold } from './operating-point.js';
+import type { CameraCondition } from '../image/camera-condition.js';
 
 export function candidateOperatingPoint(parts: ModelParts, calibration: readonly CoordSample[], bundled: OperatingPoint | undefined): OperatingPoint | undefined {
   if (!bundled) return undefined;
-  const near = calibration.filter((s) => s.label === 0 && NEAR_CLASS_SUBCATEGORIES.has(s.subcategory)).map((s) => explainCoords(parts, s.coords, s.prior).score);
-  const ownNear = nearPhotoThreshold(near, Number(bundled.calibration.nearPhotoFpr ?? 0.005));
+  const nearScores = (condition: CameraCondition | undefined) =>
+    calibration.filter((s) => s.label === 0 && s.condition === condition && NEAR_CLASS_SUBCATEGORIES.has(s.subcategory)).map((s) => explainCoords(parts, s.coords, s.prior).score);
+  const fpr = Number(bundled.calibration.nearPhotoFpr ?? 0.005);
+  const [near, nearNight] = [nearScores(undefined), nearScores('night-ir')];
+  const ownNear = nearPhotoThreshold(near, fpr);
+  const ownNearNight = nearNight.length > 0 ? nearPhotoThreshold(nearNight, fpr) : 0;
   const footageDay = Number(bundled.calibration.footageDayThreshold ?? 0);
   const footageNight = Number(bundled.calibration.footageNightThreshold ?? 0);
   const day = Math.max(ownNear, footageDay);
   return {
     day,
-    night: Math.max(day, footageNight),
+    night: Math.max(day, footageNight, ownNearNight),
     rule: bundled.rule,
-    calibration: { ...bundled.calibration, nearPhotos: near.length, nearPhotoThreshold: ownNear, footageFrom: 'bundled model' },
+    calibration: { ...bundled.calibration, nearPhotos: near.length, nearPhotoThreshold: ownNear, nearNightPhotos: nearNight.length, nearNightPhotoThreshold: ownNearNight, footageFrom: 'bundled model' },
   };
 }

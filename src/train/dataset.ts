@@ -92,7 +92,7 @@ export function sourceTag(item: DataItem): string {
  * Augmented copies of training positives as refs (`file#aug:<kind>:<n>`): deterministic per file, so their
  * embeddings are cached like any photo. Validation never gets these: it must measure real photos.
  */
-export function augmentedCopies(items: readonly DataItem[], perPositive: number, conditions: readonly CameraCondition[] = CAMERA_CONDITIONS): DataItem[] {
+export function augmentedCopies(items: readonly DataItem[], perPositive: number, conditions: readonly CameraCondition[]): DataItem[] {
   const kinds = allowedKinds(AUGMENT_KINDS, conditions);
   return items
     .filter((item) => item.label === 1 && !item.ref.startsWith(PACKAGE_FACES_REF))
@@ -103,7 +103,7 @@ export function augmentedCopies(items: readonly DataItem[], perPositive: number,
  * Heavily augmented copies of photo negatives (grey/IR-like, low light, blur, crop), one per `every` negatives:
  * what a camera does to a scene at night or out of focus must stay a negative.
  */
-export function augmentedNegatives(items: readonly DataItem[], every: number, conditions: readonly CameraCondition[] = CAMERA_CONDITIONS): DataItem[] {
+export function augmentedNegatives(items: readonly DataItem[], every: number, conditions: readonly CameraCondition[]): DataItem[] {
   if (every <= 0) return [];
   const kinds = allowedKinds(NEGATIVE_AUGMENT_KINDS, conditions);
   return items

@@ -7,7 +7,8 @@
  *   - cat-free camera footage replayed through the pipeline (tracks as the service makes them): per light mode, the
  *     lowest threshold that keeps the footage's false events within `budgetPerHour`, raised by `marginLogit` (footage
  *     from another camera scores somewhat differently; the `footage` bench measures that margin leaving each source out).
- * Night is never below day: greyscale frames carry less evidence, not more.
+ * Night is never below day: greyscale frames carry less evidence, not more. It is also held to the near-class photos
+ * under the night-IR condition (src/train/camera-conditions.ts): a dog lit by an IR lamp must be in the same tail.
  */
 import type { LightMode, OperatingPoint } from '../model/operating-point.js';
 import { nextUp } from './threshold.js';
@@ -24,6 +25,8 @@ export interface NegativeClipTracks {
 
 export interface OperatingPointInput {
   nearPhotoScores: readonly number[];
+  /** The same near-class photos under the night-IR condition: the night threshold is held to them as well. */
+  nearNightPhotoScores?: readonly number[];
   nearPhotoFpr: number;
   negatives: readonly NegativeClipTracks[];
   budgetPerHour: number;
@@ -56,15 +59,18 @@ export function chooseOperatingPoint(input: OperatingPointInput): OperatingPoint
   const near = nearPhotoThreshold(input.nearPhotoScores, input.nearPhotoFpr);
   const day = footageThreshold(input.negatives.filter((c) => c.mode === 'day'), input.budgetPerHour, input.marginLogit);
   const night = footageThreshold(input.negatives.filter((c) => c.mode === 'night'), input.budgetPerHour, input.marginLogit);
+  const nearNight = input.nearNightPhotoScores?.length ? nearPhotoThreshold(input.nearNightPhotoScores, input.nearPhotoFpr) : 0;
   const dayThreshold = Math.max(near, day.threshold);
   return {
     day: dayThreshold,
-    night: Math.max(dayThreshold, night.threshold),
+    night: Math.max(dayThreshold, night.threshold, nearNight),
     rule: input.rule,
     calibration: {
       nearPhotos: input.nearPhotoScores.length,
       nearPhotoFpr: input.nearPhotoFpr,
       nearPhotoThreshold: near,
+      nearNightPhotos: input.nearNightPhotoScores?.length ?? 0,
+      nearNightPhotoThreshold: nearNight,
       budgetPerHour: input.budgetPerHour,
       marginLogit: input.marginLogit,
       footageDayHours: day.hours,

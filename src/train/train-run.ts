@@ -27,7 +27,7 @@ import { candidateOperatingPoint } from './candidate-operating-point.js';
 import { isOperatingPoint, type OperatingPoint } from '../model/operating-point.js';
 import { isAugmentedRef } from './augmented-ref.js';
 import { renderEvalReport } from './eval-report.js';
-import { CAMERA_CONDITIONS, type CameraCondition } from '../image/camera-condition.js';
+import type { CameraCondition } from '../image/camera-condition.js';
 
 export interface TrainRunOptions {
   label: string;
@@ -39,7 +39,7 @@ export interface TrainRunOptions {
   augmentPerPositive: number;
   /** One heavily augmented copy per this many photo negatives (0: none). */
   augmentNegativesEvery?: number;
-  /** Camera conditions training copies may be made under (default all); shipped copies under others are left out. */
+  /** Camera conditions training copies may be made under (default none: train.cameraConditions); shipped copies under others are left out. */
   cameraConditions?: readonly CameraCondition[];
   targetFpr: number;
   head: 'logistic' | 'mlp';
@@ -125,7 +125,7 @@ export async function runTraining(options: TrainRunOptions, deps: TrainRunDeps):
   for (const f of embedded.failed) log.warn({ file: f.ref, err: f.error }, 'image skipped');
   log.info({ cacheHits: embedded.cacheHits, computed: embedded.computed, failed: embedded.failed.length }, 'embeddings ready');
 
-  const sets = assembleSets(embedded.items, new Set(user.val.map((i) => i.ref)), deps.bundled, options.cameraConditions ?? CAMERA_CONDITIONS, log);
+  const sets = assembleSets(embedded.items, new Set(user.val.map((i) => i.ref)), deps.bundled, options.cameraConditions ?? [], log);
   checkData(sets, deps.bundled);
   deps.onProgress?.('fit', 0, MAX_EPOCHS);
   const head = { ...headFitOptions(options, options.seed ?? 1), maxEpochs: MAX_EPOCHS, onEpoch: (r: { epoch: number; trainLoss: number }) => deps.onProgress?.('fit', r.epoch, MAX_EPOCHS, { loss: r.trainLoss }) };
@@ -152,7 +152,7 @@ export async function runTraining(options: TrainRunOptions, deps: TrainRunDeps):
     reason: options.reason,
     parent: deps.registry.currentVersion() ?? null,
   };
-  const point = candidateOperatingPoint(fit.parts, sets.calibration, deps.bundled?.operatingPoint);
+  const point = candidateOperatingPoint(fit.parts, [...sets.calibration, ...sets.nightCalibration], deps.bundled?.operatingPoint);
   if (point) manifest.operatingPoint = point;
   const clips = deps.clipGate ? await deps.clipGate(createTargetModel({ manifest, head: fit.file, dir: '', bundled: false })) : undefined;
   const reasons = [...gate.reasons, ...(clips?.reasons ?? [])];
@@ -201,12 +201,19 @@ function gatherUserItems(options: TrainRunOptions): { train: DataItem[]; val: Da
   ];
   const split = splitItems(items, options.valFraction ?? 0.25);
   // Augment training items only: validation must measure real photos.
-  const conditions = options.cameraConditions ?? CAMERA_CONDITIONS;
+  const conditions = options.cameraConditions ?? [];
   const augmented = [...augmentedCopies(split.train, options.augmentPerPositive, conditions), ...augmentedNegatives(split.train, options.augmentNegativesEvery ?? 4, conditions)];
   return { train: [...split.train, ...augmented], val: split.val, augmentedCount: augmented.length };
 }
 
-interface Sets { basis: FeatureBasis; train: CoordSample[]; calibration: CoordSample[]; gate: CoordSample[] }
+interface Sets {
+  basis: FeatureBasis;
+  train: CoordSample[];
+  calibration: CoordSample[];
+  /** The calibration half's night-IR copies: only the night threshold of the operating point is held to them. */
+  nightCalibration: CoordSample[];
+  gate: CoordSample[];
+}
 
 /**
  * Training, calibration and gate sets from the user's embedded items and the shipped dataset. A user photo that is
@@ -233,6 +240,7 @@ function assembleSets(items: readonly EmbeddedItem[], valRefs: ReadonlySet<strin
     train: [...shippedTrain.filter((s) => !userKeys.has(s.hash)), ...userTrain.map(toSample)],
     // Calibration fits the combiner and the photo threshold on photos as they are; condition copies only gate.
     calibration: [...shipped.filter((s) => s.role === 'reference' && s.condition === undefined && referenceHalf(s.hash) === 'calibration'), ...userVal],
+    nightCalibration: shipped.filter((s) => s.role === 'reference' && s.condition === 'night-ir' && referenceHalf(s.hash) === 'calibration'),
     gate: [...shipped.filter((s) => s.role === 'reference' && referenceHalf(s.hash) === 'gate'), ...userVal.filter((s) => s.source === 'confirmed')],
   };
 }
