@@ -38,3 +38,14 @@ test('near-class photos set the floor when the footage is quiet, and night rises
   assert.ok(point.day > 0.97 && point.day <= 0.98, 'two of 100 photos may pass: above 0.97');
   assert.ok(point.night > 0.97 && Math.abs(logit(point.night) - (logit(0.97) + 0.5)) < 1e-9);
 });
+
+test('the night threshold is held to the near-class photos under night IR too; the day one is not', () => {
+  const base = { nearPhotoScores: Array.from({ length: 100 }, (_, i) => i / 200), nearPhotoFpr: 0.02, budgetPerHour: 0.5, marginLogit: 0, rule, negatives: [] };
+  const without = chooseOperatingPoint(base);
+  // The IR copies of the same dogs score higher: two of 100 may pass, so the night floor lands above 0.97.
+  const withNight = chooseOperatingPoint({ ...base, nearNightPhotoScores: Array.from({ length: 100 }, (_, i) => i / 100) });
+  assert.equal(withNight.day, without.day);
+  assert.equal(without.night, without.day);
+  assert.ok(withNight.night > 0.97 && withNight.night <= 0.98, `night ${withNight.night}`);
+  assert.equal(withNight.calibration.nearNightPhotos, 100);
+});
