@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { cleanRegistryTemp, createRegistry } from '../../src/registry/registry.js';
 import type { ModelManifest } from '../../src/model/manifest.js';
 import { CatwatchError } from '../../src/util/errors.js';
+import { pollUntil } from '../helpers/poll.js';
 
 function manifest(version: string, createdAt: string): ModelManifest {
   return {
@@ -54,8 +55,8 @@ test('kill -9 in the middle of saving and switching versions leaves a complete v
     const child = spawn(process.execPath, [writer, dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
     let printed = '';
     child.stdout.on('data', (d: Buffer) => (printed += d.toString()));
-    // Let it get going, then kill it at a moment that is unlikely to fall between writes.
-    await new Promise((r) => setTimeout(r, 400 + round * 137));
+    // Kill it once it has confirmed round + 1 versions: it is writing the next one by then (each is 200,000 weights).
+    await pollUntil(`${round + 1} confirmed versions`, 30_000, () => (printed.trim().split('\n').filter(Boolean).length > round ? true : undefined));
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
     const registry = createRegistry({ dataDir, bundledDir: '/nonexistent' });

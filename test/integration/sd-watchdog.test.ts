@@ -26,22 +26,23 @@ test('watchdog pings while alive, withholds them while the pipeline does not ans
   const socket = await startNotifySocket();
   t.after(() => socket.stop());
   let alive = true;
+  // Each time the watchdog asks whether the pipeline is alive: its ticks, observable without a clock.
+  let checks = 0;
   const notifier = createSdNotifier({ log: silentLogger(), env: { NOTIFY_SOCKET: socket.path, WATCHDOG_USEC: '400000' } });
-  const watchdog = createSdWatchdog({ notifier, alive: async () => alive, log: silentLogger() });
+  const watchdog = createSdWatchdog({ notifier, alive: async () => (checks++, alive), log: silentLogger() });
   const pings = (): number => socket.messages.filter((m) => /^WATCHDOG=1$/m.test(m)).length;
   watchdog.start();
   t.after(() => watchdog.stop());
   await pollUntil('3 pings while alive', 10_000, () => (pings() >= 3 ? true : undefined));
 
   alive = false;
-  // A ping already sent may still arrive: count from the first tick that saw the pipeline hung.
-  await pollUntil('the count to settle', 5000, async () => {
-    const before = pings();
-    await new Promise((r) => setTimeout(r, 600));
-    return pings() === before ? true : undefined;
-  });
+  // A tick that asked before the hang may still ping: count from the second tick that saw the pipeline hung (ticks
+  // never overlap, so by then that ping was sent).
+  const hungFrom = checks;
+  await pollUntil('two ticks that saw the pipeline hung', 5000, () => (checks >= hungFrom + 2 ? true : undefined));
   const whileHung = pings();
-  await new Promise((r) => setTimeout(r, 800)); // four ping intervals (200 ms each) with the pipeline hung
+  const countedFrom = checks;
+  await pollUntil('four more ticks with the pipeline hung', 5000, () => (checks >= countedFrom + 4 ? true : undefined));
   assert.equal(pings(), whileHung, 'no WATCHDOG=1 while the pipeline does not answer');
 
   alive = true;
