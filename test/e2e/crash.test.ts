@@ -27,7 +27,6 @@ after(async () => {
   await broker?.stop();
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Live (not zombie) processes running `catwatch train` on this test's data (found by their config path). */
 function trainingProcesses(configPath: string): number[] {
@@ -83,9 +82,8 @@ test('kill -9 during sample writes: after a restart the store passes its integri
     const svc = await start();
     try {
       await svc.waitForStatus((s) => s.stages.some((st) => st.name === 'mine' && st.state === 'running'), 60_000, 'the sample store (mine stage running)');
-      await pollUntil('5 samples written', 30_000, async () => ((await samplesList(setup.dataDir)).total >= before + 5 ? true : undefined), () => svc.output());
-      // Writes go on continuously; kill at a different moment each round (a deliberate kill point, not a wait).
-      await sleep(137 * round);
+      // Writes go on continuously; kill at a different point each round: after 5, 6 and 7 samples.
+      await pollUntil(`${4 + round} samples written`, 30_000, async () => ((await samplesList(setup.dataDir)).total >= before + 4 + round ? true : undefined), () => svc.output());
     } finally {
       await svc.kill9();
     }
@@ -99,9 +97,8 @@ test('kill -9 during sample writes: after a restart the store passes its integri
   const svc = await start();
   try {
     await svc.waitForStatus((s) => s.stages.some((st) => st.name === 'mine' && st.state === 'running'), 60_000, 'the sample store (mine stage running)');
-    // Mining goes on after the recovery: the store grows past what the recovery kept.
-    const kept = Number(/"samples":(\d+)[^\n]*"msg":"sample store ready"/.exec(svc.output())?.[1]);
-    assert.ok(Number.isInteger(kept), 'the recovery logs how many samples it kept');
+    // Mining goes on after the recovery: the store grows past what it held once the recovery was done.
+    const kept = (await samplesList(setup.dataDir)).total;
     await pollUntil('new samples after the recovery', 30_000, async () => ((await samplesList(setup.dataDir)).total > kept ? true : undefined), () => svc.output());
   } finally {
     await svc.stop();
@@ -142,8 +139,7 @@ test('kill -9 during a training: the previous model stays current and the traini
   } finally {
     await svc.kill9();
   }
-  // Not vacuous: the service died before the training finished (no result was logged or published).
-  assert.doesNotMatch(svc.output(), /"msg":"(training finished|model activated|training failed)"/, 'the training had not finished before the kill');
+  // Not vacuous: the service died before the training finished (no result was published).
   assert.ok(!trainStates(svc.messages).some((s) => s.state !== 'running'), 'no training result was published before the kill');
   await pollUntil('the training child to die with the service', 10_000, () => (trainingProcesses(svc.configPath).length === 0 ? true : undefined)).catch(() => undefined);
   assert.deepEqual(trainingProcesses(svc.configPath), [], `training child ${children.join(',')} outlived the service`);
@@ -153,8 +149,8 @@ test('kill -9 during a training: the previous model stays current and the traini
   // A restart loads the previous model and cleans any half-written version folder.
   const again = await start({ cameras: [] });
   try {
-    await again.waitFor(() => /"msg":"model loaded"/.test(again.output()), 60_000, 'the model');
-    assert.match(again.output(), new RegExp(`"version":"${previous}"[^\\n]*"msg":"model loaded"`));
+    const status = await again.waitForStatus((s) => s.model.version !== null, 60_000, 'the model loaded');
+    assert.equal(status.model.version, previous);
   } finally {
     await again.stop();
   }

@@ -78,8 +78,10 @@ test('labelling samples positive via the CLI and via MQTT changes the counts of 
     }
     await client.publishAsync('catwatch/samples/set', JSON.stringify({ id: viaMqtt, label: 'positive' }), { qos: 1 });
     await client.publishAsync('catwatch/samples/set', JSON.stringify({ id: rejected, label: 'rejected' }), { qos: 1 });
-    await svc.waitFor(() => (svc.output().match(/"msg":"sample labelled"/g) ?? []).length >= 2, 10_000, 'the MQTT labels');
-    const states = new Map((await samplesList(setup.dataDir)).samples.map((s) => [s.id, s.state]));
+    const states = await pollUntil('the MQTT labels in the sample store', 10_000, async () => {
+      const now = new Map((await samplesList(setup.dataDir)).samples.map((s) => [s.id, s.state]));
+      return now.get(viaMqtt) === 'positive' && now.get(rejected) === 'rejected' ? now : undefined;
+    });
     assert.equal(states.get(viaCli), 'positive');
     assert.equal(states.get(viaMqtt), 'positive');
     assert.equal(states.get(rejected), 'rejected');
