@@ -40,7 +40,12 @@ export interface PullModelOptions {
   readonly from?: string;
   readonly log: Logger;
   readonly onProgress?: (progress: PullProgress) => void;
+  /** A download that receives nothing for this long (headers or body) is abandoned; its partial file is kept. */
+  readonly stallTimeoutMs?: number;
 }
+
+/** A server that accepts the connection and then sends nothing must not hang a pull (or a service start) forever. */
+export const PULL_STALL_TIMEOUT_MS = 30_000;
 
 export interface PullModelResult {
   readonly name: string;
@@ -104,6 +109,8 @@ export interface PullFileOptions {
   /** Downloads past this size are stopped (a wrong URL must not fill the disk). */
   readonly maxBytes: number;
   readonly log: Logger;
+  /** As PullModelOptions.stallTimeoutMs. */
+  readonly stallTimeoutMs?: number;
 }
 
 /**
@@ -118,11 +125,16 @@ export async function pullVerifiedFile(options: PullFileOptions): Promise<{ path
   await rm(partial, { force: true });
   try {
     if (/^https?:\/\//i.test(source)) {
-      const { body } = await request(source, 0, spec);
-      await pipeline(Readable.fromWeb(body as WebReadableStream<Uint8Array>), progressCounter(0, maxBytes, spec, {}), createWriteStream(partial))
-        .catch((err: unknown) => {
-          throw err instanceof CatwatchError ? err : networkError(source, spec, err);
-        });
+      const stall = stallWatch(options.stallTimeoutMs ?? PULL_STALL_TIMEOUT_MS);
+      try {
+        const { body } = await request(source, 0, spec, stall.signal);
+        await pipeline(Readable.fromWeb(body as WebReadableStream<Uint8Array>), progressCounter(0, maxBytes, spec, { onProgress: stall.poke }), createWriteStream(partial))
+          .catch((err: unknown) => {
+            throw err instanceof CatwatchError ? err : networkError(source, spec, stall.signal.aborted ? stall.signal.reason : err);
+          });
+      } finally {
+        stall.stop();
+      }
     } else {
       await pipeline(createReadStream(source), progressCounter(0, maxBytes, spec, {}), createWriteStream(partial));
     }
@@ -175,26 +187,41 @@ async function download(url: string, partial: string, model: CatalogModel, optio
   // A complete partial (the last run stopped before its checksum) only needs checking.
   if (offset === model.sizeBytes) return;
   if (offset > 0) options.log.info({ model: model.name, offset }, 'resuming download');
-  const { body, start } = await request(url, offset, model);
+  const stall = stallWatch(options.stallTimeoutMs ?? PULL_STALL_TIMEOUT_MS);
   try {
+    const { body, start } = await request(url, offset, model, stall.signal);
     await pipeline(
       Readable.fromWeb(body as WebReadableStream<Uint8Array>),
-      progressCounter(start, model.sizeBytes, model, options),
+      progressCounter(start, model.sizeBytes, model, { onProgress: (p) => (stall.poke(), options.onProgress?.(p)) }),
       createWriteStream(partial, { flags: start > 0 ? 'a' : 'w' }),
     );
   } catch (err) {
     if (err instanceof CatwatchError) throw err;
-    throw networkError(url, model, err);
+    throw networkError(url, model, stall.signal.aborted ? stall.signal.reason : err);
+  } finally {
+    stall.stop();
   }
 }
 
+/** An abort signal that fires when `poke` has not been called for `timeoutMs`. */
+function stallWatch(timeoutMs: number): { signal: AbortSignal; poke: () => void; stop: () => void } {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const poke = (): void => {
+    clearTimeout(timer);
+    timer = setTimeout(() => controller.abort(new Error(`no data for ${timeoutMs / 1000} s`)), timeoutMs);
+  };
+  poke();
+  return { signal: controller.signal, poke, stop: () => clearTimeout(timer) };
+}
+
 /** Fetches from `offset` (following redirects); falls back to the whole file when the server cannot resume. */
-async function request(url: string, offset: number, model: FileSpec): Promise<{ body: ReadableStream<Uint8Array>; start: number }> {
+async function request(url: string, offset: number, model: FileSpec, signal: AbortSignal): Promise<{ body: ReadableStream<Uint8Array>; start: number }> {
   let response: Response;
   try {
-    response = await fetch(url, { redirect: 'follow', headers: offset > 0 ? { range: `bytes=${offset}-` } : {} });
+    response = await fetch(url, { redirect: 'follow', signal, headers: offset > 0 ? { range: `bytes=${offset}-` } : {} });
   } catch (err) {
-    throw networkError(url, model, err);
+    throw networkError(url, model, signal.aborted ? signal.reason : err);
   }
   if (response.status === 200 && response.body) return { body: response.body, start: 0 };
   if (response.status === 206 && response.body) {
@@ -203,7 +230,7 @@ async function request(url: string, offset: number, model: FileSpec): Promise<{ 
   }
   await response.body?.cancel();
   // The server could not resume where we are (range refused or answered another range): start over once.
-  if (offset > 0 && (response.status === 206 || response.status === 416)) return request(url, 0, model);
+  if (offset > 0 && (response.status === 206 || response.status === 416)) return request(url, 0, model, signal);
   throw networkError(url, model, new Error(`HTTP ${response.status} ${response.statusText}`));
 }
 

@@ -187,4 +187,34 @@ describe('pullModel', { skip }, () => {
     assert.equal((await stat(`${path}.partial`)).size, 123);
     assert.equal(existsSync(path), false);
   });
+
+  test('a server that stops sending (headers or body) is given up after the stall timeout; the partial is kept', async (t) => {
+    const original = await readFile(mirrorFile);
+    // One server answers headers and 4096 bytes, then sends nothing; a second one never even answers.
+    const hangs: Server[] = [
+      createServer((_req, res) => {
+        res.writeHead(200, { 'content-length': original.length });
+        res.write(original.subarray(0, 4096));
+      }),
+      createServer(() => undefined),
+    ];
+    for (const server of hangs) {
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      t.after(() => new Promise<void>((done) => (server.closeAllConnections(), server.close(() => done()))));
+    }
+    for (const [i, server] of hangs.entries()) {
+      const dataDir = join(work, `stalled-${i}`);
+      const from = `http://127.0.0.1:${(server.address() as AddressInfo).port}/files/${NAME}.onnx`;
+      const started = Date.now();
+      await assert.rejects(pullModel({ name: NAME, dataDir, from, log, stallTimeoutMs: 500 }), (err) => {
+        assert.ok(isCatwatchError(err, PULL_ERROR_CODES.network), String(err));
+        assert.match(err.message, /no data for 0\.5 s/);
+        return true;
+      });
+      assert.ok(Date.now() - started < 20_000, 'given up, not hung');
+      const partial = `${installedModelPath(dataDir, NAME)}.partial`;
+      if (i === 0) assert.equal((await stat(partial)).size, 4096, 'the bytes that came are kept for the resume');
+      assert.equal(existsSync(installedModelPath(dataDir, NAME)), false);
+    }
+  });
 });
