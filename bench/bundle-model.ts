@@ -43,7 +43,10 @@ async function main(argv: readonly string[]): Promise<void> {
   // every reference photo under every camera condition: the gate half compares each later candidate under each
   // condition (src/train/gate.ts), the calibration half's night-IR copies hold the night threshold
   // (src/train/operating-point.ts).
-  const conditions = parseConfig({}, { baseDir: process.cwd(), env: {} }).train.cameraConditions;
+  // `--camera-conditions night-ir,far,...` builds a what-if model with condition copies (README, Camera conditions).
+  const conditions = argv.includes('--camera-conditions')
+    ? (argValue(argv, '--camera-conditions', '').split(',').filter(isCameraCondition))
+    : parseConfig({}, { baseDir: process.cwd(), env: {} }).train.cameraConditions;
   const extra = [...syntheticItems(400), ...augmentedCopies(trainPhotos.filter((_, i) => i % 2 === 0), 1, conditions), ...augmentedNegatives(trainPhotos, 6, conditions)];
   const referencePhotos = photos.filter((p) => devRole(p) === 'reference');
   const { info, items } = await embedWith(backbone, dataDir, [...photos, ...extra, ...conditionedCopies(referencePhotos)]);

@@ -168,8 +168,8 @@ const inConditionSample = (i: DataItem): boolean => !i.ref.startsWith('package:'
 
 /** The product's default (train.cameraConditions: none) first: its folds are the main table. */
 const TRAINING_VARIANTS = [
-  { name: 'photo augmentations', conditions: [] },
-  { name: 'photo augmentations + camera conditions', conditions: CAMERA_CONDITIONS },
+  { name: 'light augmentations', conditions: [] },
+  { name: 'light augmentations + camera conditions', conditions: CAMERA_CONDITIONS },
 ] as const;
 
 async function main(argv: readonly string[]): Promise<void> {

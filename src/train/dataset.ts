@@ -11,7 +11,6 @@ import { allowedKinds, AUGMENT_KINDS, NEGATIVE_AUGMENT_KINDS } from './augment.j
 import { CAMERA_CONDITIONS, type CameraCondition } from '../image/camera-condition.js';
 import { SYNTHETIC_KINDS } from './synthetic-images.js';
 import { augmentedRef, parseAugmentedRef } from './augmented-ref.js';
-import { PACKAGE_FACES_REF } from './package-images.js';
 
 export type SourceKind = 'positive' | 'confirmed-positive' | 'folder' | 'mined' | 'synthetic';
 
@@ -79,6 +78,9 @@ export function syntheticItems(count: number, seedBase = 1): DataItem[] {
 }
 
 /** The source tag of an item for reports: a file name's prefix up to its first `_`, or the kind. */
+/** The ref prefix of the close-up face photos that ship in an npm package (src/train/package-images.ts). */
+export const PACKAGE_FACES_REF = 'package:human-faces:';
+
 export function sourceTag(item: DataItem): string {
   if (item.kind === 'synthetic') return `synthetic-${item.ref.split(':').length === 3 ? item.ref.split(':')[1] : 'quadtree'}`;
   if (item.kind === 'mined' || item.kind === 'confirmed-positive') return item.confirmed ? 'confirmed' : 'mined';

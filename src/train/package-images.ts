@@ -10,10 +10,9 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import type { RgbImage } from '../image/image.js';
-import type { DataItem } from './dataset.js';
+import { PACKAGE_FACES_REF, type DataItem } from './dataset.js';
 
 const FACES = { pkg: '@vladmandic/human', file: 'assets/screenshot-facematch.jpg', rows: 6, columns: 18, top: 282, rowPitch: 111, width: 1920 } as const;
-export const PACKAGE_FACES_REF = 'package:human-faces:';
 export const PACKAGE_FACES_COUNT = FACES.rows * FACES.columns;
 
 /** The package's folder: its exports map hides package.json, so walk up from its main entry. */

@@ -1,6 +1,6 @@
 /** `catwatch train`: trains a new model version (also the child process the service runs for retraining). */
 import { openEmbeddingCache } from '../../train/embedding-cache.js';
-import { loadBundledBase, runTraining } from '../../train/train-run.js';
+import { loadBundledBase, runTraining, type TrainRunResult } from '../../train/train-run.js';
 import { loadStoreItems } from '../../train/store-items.js';
 import { fleetTrainingItems } from '../../fleet/sample-items.js';
 import { localTrainingRefusal } from '../../train/train-supervisor.js';
@@ -145,16 +145,7 @@ export const trainCommand: Command = {
       if (values.json) {
         io.stdout.write(formatTrainResult({ version: result.version, accepted: result.accepted, decision: result.decision, reasons: result.gate.reasons, metrics: result.manifest.metrics, gate: result.manifest.gate, counts: result.manifest.counts, threshold: result.manifest.threshold, sourceSamples: result.sourceSamples, failed: result.failed }));
       } else {
-        const m = result.manifest.metrics;
-        io.stdout.write(`version ${result.version} (${result.accepted ? 'current' : 'NOT current'}): ${result.decision}\n`);
-        const g = result.gate;
-        io.stdout.write(`held-out gate set (${g.counts.positives} positives, ${g.counts.negatives} negatives): AUROC ${m.auroc.toFixed(4)} (prior alone ${m.priorAuroc.toFixed(4)}, ${g.baseline.name} ${m.baselineAuroc.toFixed(4)}), FPR@95%TPR near-class ${(m.nearFprAt95Tpr * 100).toFixed(2)}% far ${(m.farFprAt95Tpr * 100).toFixed(2)}%, threshold ${result.manifest.threshold.toFixed(4)}: precision ${m.precision.toFixed(3)} recall ${m.recall.toFixed(3)}\n`);
-        for (const [condition, c] of Object.entries(g.byCondition)) {
-          io.stdout.write(`  under ${condition} (${c.items}): AUROC ${c.candidate.auroc.toFixed(4)} (${g.baseline.name} ${c.baseline.auroc.toFixed(4)}), near-class FPR@95%TPR ${(c.candidate.nearFprAt95Tpr * 100).toFixed(1)}% (${(c.baseline.nearFprAt95Tpr * 100).toFixed(1)}%), recall ${c.candidate.recall.toFixed(3)} (${c.baseline.recall.toFixed(3)})\n`);
-        }
-        if (m.clipCount !== undefined) io.stdout.write(`regression clips (${m.clipCount}): ${m.clipFalseEvents} false event(s), ${m.clipMissedVisits} missed visit(s)${m.baselineClipFalseEvents === undefined ? '' : `; current model ${m.baselineClipFalseEvents} and ${m.baselineClipMissedVisits}`}\n`);
-        for (const [source, refs] of Object.entries(result.sourceSamples)) io.stdout.write(`  source ${source}: e.g. ${refs.join(', ')}\n`);
-        if (result.failed.length > 0) io.stdout.write(`${result.failed.length} unreadable image(s) skipped\n`);
+        printTrainResult(io.stdout, result);
       }
       return EXIT_OK;
     } finally {
@@ -163,3 +154,17 @@ export const trainCommand: Command = {
     }
   },
 };
+
+/** The human-readable summary of a training: decision, gate figures (photos, then each camera condition), clips. */
+function printTrainResult(out: { write(text: string): unknown }, result: TrainRunResult): void {
+  const m = result.manifest.metrics;
+  out.write(`version ${result.version} (${result.accepted ? 'current' : 'NOT current'}): ${result.decision}\n`);
+  const g = result.gate;
+  out.write(`held-out gate set (${g.counts.positives} positives, ${g.counts.negatives} negatives): AUROC ${m.auroc.toFixed(4)} (prior alone ${m.priorAuroc.toFixed(4)}, ${g.baseline.name} ${m.baselineAuroc.toFixed(4)}), FPR@95%TPR near-class ${(m.nearFprAt95Tpr * 100).toFixed(2)}% far ${(m.farFprAt95Tpr * 100).toFixed(2)}%, threshold ${result.manifest.threshold.toFixed(4)}: precision ${m.precision.toFixed(3)} recall ${m.recall.toFixed(3)}\n`);
+  for (const [condition, c] of Object.entries(g.byCondition)) {
+    out.write(`  under ${condition} (${c.items}): AUROC ${c.candidate.auroc.toFixed(4)} (${g.baseline.name} ${c.baseline.auroc.toFixed(4)}), near-class FPR@95%TPR ${(c.candidate.nearFprAt95Tpr * 100).toFixed(1)}% (${(c.baseline.nearFprAt95Tpr * 100).toFixed(1)}%), recall ${c.candidate.recall.toFixed(3)} (${c.baseline.recall.toFixed(3)})\n`);
+  }
+  if (m.clipCount !== undefined) out.write(`regression clips (${m.clipCount}): ${m.clipFalseEvents} false event(s), ${m.clipMissedVisits} missed visit(s)${m.baselineClipFalseEvents === undefined ? '' : `; current model ${m.baselineClipFalseEvents} and ${m.baselineClipMissedVisits}`}\n`);
+  for (const [source, refs] of Object.entries(result.sourceSamples)) out.write(`  source ${source}: e.g. ${refs.join(', ')}\n`);
+  if (result.failed.length > 0) out.write(`${result.failed.length} unreadable image(s) skipped\n`);
+}
