@@ -25,6 +25,8 @@ export interface Registry {
   /** A file saved with a version (`extraFiles`), if there is one. */
   versionFile(version: string, name: string): string | undefined;
   use(version: string): void;
+  /** The version before the current one (by creation time): what rollback() would make current. */
+  previousVersion(): string | undefined;
   /** Makes the version before the current one (by creation time) current; returns it. */
   rollback(): string;
   newVersionId(now?: Date): string;
@@ -122,14 +124,18 @@ export function createRegistry(deps: { dataDir: string; bundledDir: string }): R
       registry.load(version);
       writeFileAtomic(currentFile, `${version}\n`);
     },
-    rollback() {
+    previousVersion() {
       const current = registry.currentVersion();
       const all = registry.list().sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.version.localeCompare(b.version));
       const idx = all.findIndex((m) => m.version === current);
-      const previous = idx > 0 ? all[idx - 1] : undefined;
+      return idx > 0 ? all[idx - 1].version : undefined;
+    },
+    rollback() {
+      const current = registry.currentVersion();
+      const previous = registry.previousVersion();
       if (!previous) throw new CatwatchError('E_MODEL_MISSING', current ? `no version older than ${current} to roll back to` : 'no current version to roll back from');
-      registry.use(previous.version);
-      return previous.version;
+      registry.use(previous);
+      return previous;
     },
     newVersionId(now = new Date()) {
       const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');

@@ -206,10 +206,17 @@ test('review queue: keyboard and bulk labels in chromium reach the sample store;
     await page.locator(`tr[data-version="${newVersion}"] button`).click();
     await page.locator('#current-version').filter({ hasText: newVersion }).waitFor({ timeout: 10_000 });
   }
-  await page.locator('button[data-post="/api/models/rollback"]').click();
+  // The page names what a rollback goes back to (rendered with the current version, so load it again).
+  await page.goto(`http://127.0.0.1:${svc.httpPort}/models`);
+  const rollback = page.locator('button[data-post="/api/models/rollback"]');
+  assert.equal(await rollback.textContent(), `Roll back to ${OLDER_VERSION}`);
+  await rollback.click();
   await page.locator('#current-version').filter({ hasText: OLDER_VERSION }).waitFor({ timeout: 10_000 });
   const models = (await (await fetch(`http://127.0.0.1:${svc.httpPort}/api/models`)).json()) as { current: string };
   assert.equal(models.current, OLDER_VERSION, 'rollback changed the current version');
+  // The oldest version is current: nothing older to roll back to, so no button.
+  await page.goto(`http://127.0.0.1:${svc.httpPort}/models`);
+  assert.equal(await page.locator('button[data-post="/api/models/rollback"]').count(), 0, 'a rollback button with nothing to roll back to');
   assert.deepEqual(pageErrors, []);
 });
 

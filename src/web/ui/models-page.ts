@@ -22,9 +22,12 @@ function versionsTable(versions: readonly ModelManifest[], current: string | und
 <tbody>${[...versions].reverse().map((m) => versionRow(m, current, actions))}</tbody></table>`;
 }
 
-export function modelsPage(versions: readonly ModelManifest[], current: string | undefined, csrf: string): string {
+/** `previous`: what a rollback would make current; without one there is nothing to roll back to, and no button. */
+export function modelsPage(o: { versions: readonly ModelManifest[]; current: string | undefined; previous: string | undefined; csrf: string }): string {
+  const { versions, current, previous, csrf } = o;
+  const rollback = previous ? html`<button data-post="/api/models/rollback" data-body="{}">Roll back to ${previous}</button>` : html``;
   const body = html`<h1>Models</h1><p>Current: <b id="current-version">${current ?? 'the bundled model'}</b>
-<button data-post="/api/models/rollback" data-body="{}">Roll back to the previous version</button> <span id="message" role="status"></span></p>
+${rollback} <span id="message" role="status"></span></p>
 ${versionsTable(versions, current, true)}`;
   return layout({ title: 'Models', csrf, body, script: 'actions.js' });
 }

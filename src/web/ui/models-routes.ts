@@ -31,7 +31,7 @@ function registryCall<T>(fn: () => T): T {
 export function modelsRoutes(deps: ModelsRoutesDeps): Route[] {
   const versions = () => deps.registry.list();
   return [
-    { method: 'GET', path: '/models', handle: ({ res, session }) => sendHtml(res, modelsPage(versions(), deps.registry.currentVersion(), session.csrf)) },
+    { method: 'GET', path: '/models', handle: ({ res, session }) => sendHtml(res, modelsPage({ versions: versions(), current: deps.registry.currentVersion(), previous: deps.registry.previousVersion(), csrf: session.csrf })) },
     { method: 'GET', path: '/api/models', handle: ({ res }) => sendJson(res, 200, { current: deps.registry.currentVersion() ?? null, versions: versions() }) },
     { method: 'POST', path: '/api/models/use', handle: async ({ req, res }) => {
       const { version } = await readJson(req, useBody);
