@@ -23,7 +23,7 @@ import { augmentedCopies, augmentedNegatives, conditionedCopies, sourceTag, synt
 import { parseAugmentedRef } from '../src/train/augmented-ref.js';
 import { isCameraCondition } from '../src/image/camera-condition.js';
 import { fitFeatureBasis } from '../src/train/fit-basis.js';
-import { encodeShippedDataset, itemHash, DATASET_FILE, type ShippedItem } from '../src/train/shipped-dataset.js';
+import { encodeShippedDataset, itemHash, CONDITIONS_DIR, DATASET_FILE, type ShippedDataset, type ShippedItem } from '../src/train/shipped-dataset.js';
 import { runTraining } from '../src/train/train-run.js';
 import { openEmbeddingCache } from '../src/train/embedding-cache.js';
 import { createLogger } from '../src/util/log.js';
@@ -32,6 +32,15 @@ import { argValue, devItems, embedWith } from './dev-embeddings.js';
 import { devRole } from './bundle-model-roles.js';
 import type { Config } from '../src/config/schema.js';
 import { parseConfig } from '../src/config/load-config.js';
+
+/** `dataset.bin` holds the photos, `conditions/<condition>.bin` their copies under each condition (loadShippedDataset). */
+function writeShippedFiles(dir: string, dataset: ShippedDataset): void {
+  writeFileSync(join(dir, DATASET_FILE), encodeShippedDataset({ ...dataset, items: dataset.items.filter((i) => i.condition === undefined) }));
+  mkdirSync(join(dir, CONDITIONS_DIR), { recursive: true });
+  for (const condition of new Set(dataset.items.flatMap((i) => (i.condition ? [i.condition] : [])))) {
+    writeFileSync(join(dir, CONDITIONS_DIR, `${condition}.bin`), encodeShippedDataset({ ...dataset, items: dataset.items.filter((i) => i.condition === condition) }));
+  }
+}
 
 async function main(argv: readonly string[]): Promise<void> {
   const backbone = argValue(argv, '--backbone', 'objectron') as Config['model']['backbone'];
@@ -68,7 +77,7 @@ async function main(argv: readonly string[]): Promise<void> {
     // A bundled folder holding the new basis and dataset, so runTraining sees exactly what users will get.
     const stage = join(work, 'bundled', info.id.replace(/[^a-z0-9.-]+/gi, '_'));
     mkdirSync(stage, { recursive: true });
-    writeFileSync(join(stage, DATASET_FILE), encodeShippedDataset({ backboneId: info.id, basisId: basis.id, items: shipped }));
+    writeShippedFiles(stage, { backboneId: info.id, basisId: basis.id, items: shipped });
     writeFileSync(join(stage, 'head.json'), JSON.stringify({ format: 'catwatch-model/v2', basis: basisToJSON(basis) }));
     writeFileSync(join(stage, 'manifest.json'), JSON.stringify({ version: 'staging', threshold: 0.5, backbone: { id: info.id } }));
     const registry = createRegistry({ dataDir: join(work, 'data'), bundledDir: join(work, 'bundled') });
@@ -83,7 +92,8 @@ async function main(argv: readonly string[]): Promise<void> {
     mkdirSync(outDir, { recursive: true });
     cpSync(join(work, 'data', 'models', result.version, 'head.json'), join(outDir, 'head.json'));
     cpSync(join(work, 'data', 'models', result.version, 'manifest.json'), join(outDir, 'manifest.json'));
-    cpSync(join(stage, DATASET_FILE), join(outDir, DATASET_FILE));
+    rmSync(join(outDir, CONDITIONS_DIR), { recursive: true, force: true });
+    writeShippedFiles(outDir, { backboneId: info.id, basisId: basis.id, items: shipped });
     process.stdout.write(`${JSON.stringify({ backbone: info.id, dir: outDir, items: shipped.length, decision: result.decision, metrics: result.manifest.metrics, gate: result.manifest.gate })}\n`);
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -7,7 +7,7 @@
  * Roles: `train` items train heads; `reference` items never do. A reference item's hash decides its half:
  * `calibration` (fits the combiner and the threshold) or `gate` (decides whether a candidate becomes current).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { packInt8Columns, unpackInt8Columns } from '../model/packed-array.js';
@@ -43,6 +43,8 @@ interface DatasetHeader {
 }
 
 export const DATASET_FILE = 'dataset.bin';
+/** Beside it: `conditions/<condition>.bin`, the reference photos under each camera condition. */
+export const CONDITIONS_DIR = 'conditions';
 /** The condition column's name for a photo as it is. */
 const CLEAN = 'clean';
 
@@ -78,6 +80,8 @@ export function encodeShippedDataset(dataset: ShippedDataset): Buffer {
     return i >= 0 ? i : names.push(name) - 1;
   };
   const u16 = (values: number[]): Buffer => Buffer.from(Uint16Array.from(values).buffer);
+  // Photos only: the v1 layout, without a condition column.
+  const withConditions = items.some((i) => i.condition !== undefined);
   const body = [
     Buffer.from(packed.base64, 'base64'),
     Buffer.from(Float32Array.from(items.map((i) => i.prior)).buffer),
@@ -85,10 +89,10 @@ export function encodeShippedDataset(dataset: ShippedDataset): Buffer {
     u16(items.map((i) => index(i.subcategory))),
     u16(items.map((i) => index(i.source))),
     u16(items.map((i) => index(i.role))),
-    u16(items.map((i) => index(i.condition ?? CLEAN))),
+    ...(withConditions ? [u16(items.map((i) => index(i.condition ?? CLEAN)))] : []),
     Buffer.from(items.map((i) => i.hash).join(''), 'hex'),
   ];
-  const header: DatasetHeader = { format: 'catwatch-dataset/v2', backboneId: dataset.backboneId, basisId: dataset.basisId, count: items.length, dim, scale: packed.scale, names };
+  const header: DatasetHeader = { format: withConditions ? 'catwatch-dataset/v2' : 'catwatch-dataset/v1', backboneId: dataset.backboneId, basisId: dataset.basisId, count: items.length, dim, scale: packed.scale, names };
   const headerBytes = Buffer.from(JSON.stringify(header));
   const length = Buffer.alloc(4);
   length.writeUInt32LE(headerBytes.length);
@@ -136,9 +140,23 @@ export function decodeShippedDataset(bytes: Buffer, what: string): ShippedDatase
   }
 }
 
-/** The shipped dataset of a bundled model folder, or undefined when it ships none. */
+/**
+ * The shipped dataset of a bundled model folder, or undefined when it ships none: `dataset.bin` (the photos) plus
+ * `conditions/<condition>.bin` when present (the reference photos under one camera condition each; a file per
+ * condition keeps the training set's file as it was and lets one condition be rebuilt alone).
+ */
 export function loadShippedDataset(bundledModelDir: string): ShippedDataset | undefined {
   const file = join(bundledModelDir, DATASET_FILE);
   if (!existsSync(file)) return undefined;
-  return decodeShippedDataset(readFileSync(file), file);
+  const dataset = decodeShippedDataset(readFileSync(file), file);
+  const dir = join(bundledModelDir, CONDITIONS_DIR);
+  if (!existsSync(dir)) return dataset;
+  const copies = readdirSync(dir).filter((f) => f.endsWith('.bin')).sort().flatMap((name) => {
+    const part = decodeShippedDataset(readFileSync(join(dir, name)), join(dir, name));
+    if (part.basisId !== dataset.basisId || part.backboneId !== dataset.backboneId) {
+      throw new CatwatchError('E_MODEL_INVALID', `${join(dir, name)} was made for another basis or backbone than ${file}`);
+    }
+    return part.items;
+  });
+  return { ...dataset, items: [...dataset.items, ...copies] };
 }
