@@ -22,6 +22,7 @@ import sharp, { type Sharp } from 'sharp';
 import type { RgbImage } from '../image/image.js';
 import { createRng, type Rng } from '../util/rng.js';
 import type { CameraCondition } from '../image/camera-condition.js';
+import { lumaPlane } from '../image/image-stats.js';
 
 /** The drawn parameters of one copy, so a test (or a person) can check that it looks like what it says. */
 export interface ConditionResult {
@@ -115,8 +116,7 @@ async function dusk(image: RgbImage, rng: Rng): Promise<ConditionResult> {
   const r = CONDITION_RANGES.dusk;
   const params = { lumaMean: draw(rng, r.lumaMean), saturation: draw(rng, r.saturation), noiseSigma: draw(rng, r.noiseSigma), blurSigma: draw(rng, r.blurSigma) };
   const px = image.width * image.height;
-  const luma = new Float32Array(px);
-  for (let p = 0, i = 0; p < px; p++, i += 3) luma[p] = 0.299 * image.data[i] + 0.587 * image.data[i + 1] + 0.114 * image.data[i + 2];
+  const luma = lumaPlane(image);
   const gamma = gammaForMean(luma, params.lumaMean);
   const data = new Uint8Array(image.data.length);
   for (let p = 0, i = 0; p < px; p++, i += 3) {

@@ -20,7 +20,7 @@ export function candidateOperatingPoint(parts: ModelParts, calibration: readonly
   const fpr = Number(bundled.calibration.nearPhotoFpr ?? 0.005);
   const [near, nearNight] = [nearScores(undefined), nearScores('night-ir')];
   const ownNear = nearPhotoThreshold(near, fpr);
-  const ownNearNight = nearNight.length > 0 ? nearPhotoThreshold(nearNight, fpr) : 0;
+  const ownNearNight = nearPhotoThreshold(nearNight, fpr);
   const footageDay = Number(bundled.calibration.footageDayThreshold ?? 0);
   const footageNight = Number(bundled.calibration.footageNightThreshold ?? 0);
   const day = Math.max(ownNear, footageDay);

@@ -59,7 +59,8 @@ export function chooseOperatingPoint(input: OperatingPointInput): OperatingPoint
   const near = nearPhotoThreshold(input.nearPhotoScores, input.nearPhotoFpr);
   const day = footageThreshold(input.negatives.filter((c) => c.mode === 'day'), input.budgetPerHour, input.marginLogit);
   const night = footageThreshold(input.negatives.filter((c) => c.mode === 'night'), input.budgetPerHour, input.marginLogit);
-  const nearNight = input.nearNightPhotoScores?.length ? nearPhotoThreshold(input.nearNightPhotoScores, input.nearPhotoFpr) : 0;
+  // No night photos: the threshold of an empty list is 0, and night is held to day and the night footage only.
+  const nearNight = nearPhotoThreshold(input.nearNightPhotoScores ?? [], input.nearPhotoFpr);
   const dayThreshold = Math.max(near, day.threshold);
   return {
     day: dayThreshold,
